@@ -1,0 +1,328 @@
+/*
+ * exec.c: planning and running a graph (exec.h).
+ */
+#include "exec.h"
+#include "ops.h"
+#include "util.h"
+
+#include <cblas.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define ALIGN 64
+
+/* A storage group: the tensors that share one buffer (a tensor, its views,
+ * and elementwise outputs written over it). */
+struct buf {
+	int first, last;       /* node indices of the first write and last read */
+	size_t size;
+	size_t offset;         /* in the arena */
+};
+
+struct ir_exec {
+	const struct ir_graph *g;
+	struct ir_exec_opts o;
+	void **state;          /* per node */
+	int *buf_of;           /* per tensor: storage group, -1 = external */
+	int n_bufs;
+	struct buf *bufs;
+	size_t arena_size, naive_size;
+	unsigned char *arena;
+	const void **data;     /* per tensor: current address */
+	double *seconds;
+	/* per-node scratch for kernel argument arrays */
+	const struct ir_tensor **ti, **to;
+	const void **in;
+	void **out;
+};
+
+static int find(int *parent, int i)
+{
+	while (parent[i] != i)
+		i = parent[i] = parent[parent[i]];
+	return i;
+}
+
+static int cmp_size_desc(const void *a, const void *b, void *ctx)
+{
+	const struct buf *bufs = ctx;
+	int x = *(const int *)a, y = *(const int *)b;
+	if (bufs[x].size != bufs[y].size)
+		return bufs[x].size < bufs[y].size ? 1 : -1;
+	return x - y;
+}
+
+/* Places every buffer at the lowest offset that overlaps no buffer already
+ * placed whose lifetime intersects its own. Largest first. */
+static size_t assign_offsets(struct buf *bufs, int n)
+{
+	int *order = xmalloc(sizeof(int) * (n + 1));
+	int *placed = xmalloc(sizeof(int) * (n + 1));
+	int np = 0;
+	size_t total = 0;
+	for (int i = 0; i < n; i++)
+		order[i] = i;
+	qsort_r(order, n, sizeof(int), cmp_size_desc, bufs);
+	struct { size_t lo, hi; } *busy = xmalloc(sizeof *busy * (n + 1));
+	for (int k = 0; k < n; k++) {
+		struct buf *b = &bufs[order[k]];
+		int nb = 0;
+		for (int j = 0; j < np; j++) {
+			struct buf *p = &bufs[placed[j]];
+			if (p->first <= b->last && b->first <= p->last) {
+				busy[nb].lo = p->offset;
+				busy[nb].hi = p->offset + p->size;
+				nb++;
+			}
+		}
+		/* sort the busy intervals by start and take the first gap */
+		for (int i = 1; i < nb; i++)
+			for (int j = i; j > 0 && busy[j - 1].lo > busy[j].lo; j--) {
+				size_t lo = busy[j].lo, hi = busy[j].hi;
+				busy[j] = busy[j - 1];
+				busy[j - 1].lo = lo;
+				busy[j - 1].hi = hi;
+			}
+		size_t off = 0;
+		for (int i = 0; i < nb; i++) {
+			if (busy[i].lo >= off + b->size)
+				break;
+			if (busy[i].hi > off)
+				off = (busy[i].hi + ALIGN - 1) / ALIGN * ALIGN;
+		}
+		b->offset = off;
+		if (off + b->size > total)
+			total = off + b->size;
+		placed[np++] = order[k];
+	}
+	free(busy);
+	free(order);
+	free(placed);
+	return total;
+}
+
+static int same_shape(const struct ir_tensor *a, const struct ir_tensor *b)
+{
+	return a->dtype == b->dtype && a->rank == b->rank &&
+	       !memcmp(a->dims, b->dims, sizeof(int64_t) * a->rank);
+}
+
+struct ir_exec *ir_exec_new(const struct ir_graph *g, const struct ir_exec_opts *o)
+{
+	struct ir_exec *x = xcalloc(1, sizeof *x);
+	x->g = g;
+	x->o = *o;
+	if (x->o.threads < 1)
+		x->o.threads = 1;
+	openblas_set_num_threads(x->o.threads);
+	int nt = g->n_tensors, nn = g->n_nodes;
+	x->state = xcalloc(nn + 1, sizeof(void *));
+	for (int i = 0; i < nn; i++) {
+		const struct ir_node *n = &g->nodes[i];
+		if (ir_ops[n->op].prepare && ir_ops[n->op].prepare(g, n, &x->state[i]) < 0) {
+			ir_exec_free(x);
+			return NULL;
+		}
+	}
+	/* lifetimes per tensor */
+	int *first = xmalloc(sizeof(int) * (nt + 1)), *last = xmalloc(sizeof(int) * (nt + 1));
+	int *parent = xmalloc(sizeof(int) * (nt + 1));
+	char *external = xcalloc(nt + 1, 1);
+	for (int t = 0; t < nt; t++) {
+		first[t] = last[t] = -1;
+		parent[t] = t;
+		if (g->tensors[t]->data)
+			external[t] = 1;
+	}
+	for (int i = 0; i < g->n_inputs; i++)
+		external[g->inputs[i]] = 1;
+	for (int i = 0; i < nn; i++) {
+		const struct ir_node *n = &g->nodes[i];
+		for (int j = 0; j < n->n_in; j++)
+			if (n->in[j] >= 0)
+				last[n->in[j]] = i;
+		for (int j = 0; j < n->n_out; j++)
+			if (n->out[j] >= 0) {
+				first[n->out[j]] = i;
+				if (last[n->out[j]] < i)
+					last[n->out[j]] = i;
+			}
+	}
+	for (int i = 0; i < g->n_outputs; i++)
+		last[g->outputs[i]] = nn;
+	/* group views with their input; elementwise outputs with a dying input */
+	for (int i = 0; i < nn; i++) {
+		const struct ir_node *n = &g->nodes[i];
+		const struct ir_op_info *op = &ir_ops[n->op];
+		int out = n->out[0];
+		if (out < 0 || external[out])
+			continue;
+		if (op->flags & IR_OPF_VIEW) {
+			int in = find(parent, n->in[0]);
+			if (external[n->in[0]]) {
+				external[out] = 2;  /* aliases external memory */
+				parent[out] = n->in[0];
+				continue;
+			}
+			parent[out] = in;
+			continue;
+		}
+		if (x->o.no_inplace)
+			continue;
+		int elw = (op->flags & IR_OPF_ELEMENTWISE) ||
+			  n->op == IR_OP_ADD || n->op == IR_OP_SUB || n->op == IR_OP_MUL ||
+			  n->op == IR_OP_DIV || n->op == IR_OP_MIN || n->op == IR_OP_MAX ||
+			  n->op == IR_OP_PRELU;
+		if (!elw)
+			continue;
+		for (int j = 0; j < n->n_in; j++) {
+			int in = n->in[j];
+			if (in < 0 || external[in] ||
+			    !same_shape(g->tensors[in], g->tensors[out]))
+				continue;
+			/* the whole group must die here: no later reader, not an output */
+			int root = find(parent, in), dies = 1;
+			for (int t = 0; t < nt && dies; t++)
+				if (!external[t] && find(parent, t) == root && last[t] > i)
+					dies = 0;
+			/* the same tensor twice as input (x*x) is fine in place */
+			if (dies) {
+				parent[out] = root;
+				break;
+			}
+		}
+	}
+	/* storage groups and their lifetimes */
+	x->buf_of = xmalloc(sizeof(int) * (nt + 1));
+	int *root_buf = xmalloc(sizeof(int) * (nt + 1));
+	for (int t = 0; t < nt; t++)
+		root_buf[t] = -1;
+	x->bufs = xcalloc(nt + 1, sizeof *x->bufs);
+	for (int t = 0; t < nt; t++) {
+		x->buf_of[t] = -1;
+		if (external[t] || first[t] < 0)
+			continue;
+		int r = find(parent, t);
+		if (root_buf[r] < 0) {
+			root_buf[r] = x->n_bufs++;
+			struct buf *b = &x->bufs[root_buf[r]];
+			b->first = first[t];
+			b->last = last[t];
+			b->size = 0;
+		}
+		struct buf *b = &x->bufs[root_buf[r]];
+		x->buf_of[t] = root_buf[r];
+		if (first[t] < b->first)
+			b->first = first[t];
+		if (last[t] > b->last)
+			b->last = last[t];
+		size_t sz = (ir_tensor_nbytes(g->tensors[t]) + ALIGN - 1) / ALIGN * ALIGN;
+		if (sz > b->size)
+			b->size = sz;
+		x->naive_size += sz;
+	}
+	x->arena_size = assign_offsets(x->bufs, x->n_bufs);
+	if (posix_memalign((void **)&x->arena, ALIGN, x->arena_size ? x->arena_size : ALIGN))
+		die("out of memory allocating a %zu-byte activation arena", x->arena_size);
+	x->data = xcalloc(nt + 1, sizeof(void *));
+	for (int t = 0; t < nt; t++) {
+		if (g->tensors[t]->data)
+			x->data[t] = g->tensors[t]->data;
+		else if (x->buf_of[t] >= 0)
+			x->data[t] = x->arena + x->bufs[x->buf_of[t]].offset;
+	}
+	/* views of external tensors resolve at run time (inputs change) */
+	x->buf_of = xrealloc(x->buf_of, sizeof(int) * (nt + 1));
+	for (int t = 0; t < nt; t++)
+		if (external[t] == 2)
+			x->buf_of[t] = -2 - find(parent, t); /* points at its external root */
+	free(root_buf);
+	free(first);
+	free(last);
+	free(parent);
+	free(external);
+	if (o->profile)
+		x->seconds = xcalloc(nn + 1, sizeof(double));
+	int maxio = 1;
+	for (int i = 0; i < nn; i++) {
+		if (g->nodes[i].n_in > maxio)
+			maxio = g->nodes[i].n_in;
+		if (g->nodes[i].n_out > maxio)
+			maxio = g->nodes[i].n_out;
+	}
+	x->ti = xmalloc(sizeof(void *) * maxio);
+	x->to = xmalloc(sizeof(void *) * maxio);
+	x->in = xmalloc(sizeof(void *) * maxio);
+	x->out = xmalloc(sizeof(void *) * maxio);
+	return x;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+int ir_exec_run(struct ir_exec *x, const void *const *inputs)
+{
+	const struct ir_graph *g = x->g;
+	for (int i = 0; i < g->n_inputs; i++)
+		x->data[g->inputs[i]] = inputs[i];
+	for (int t = 0; t < g->n_tensors; t++)
+		if (x->buf_of[t] <= -2)
+			x->data[t] = x->data[-2 - x->buf_of[t]];
+	for (int i = 0; i < g->n_nodes; i++) {
+		const struct ir_node *n = &g->nodes[i];
+		for (int j = 0; j < n->n_in; j++) {
+			x->ti[j] = n->in[j] >= 0 ? g->tensors[n->in[j]] : NULL;
+			x->in[j] = n->in[j] >= 0 ? x->data[n->in[j]] : NULL;
+		}
+		for (int j = 0; j < n->n_out; j++) {
+			x->to[j] = n->out[j] >= 0 ? g->tensors[n->out[j]] : NULL;
+			x->out[j] = n->out[j] >= 0 ? (void *)x->data[n->out[j]] : NULL;
+		}
+		struct ir_kctx k = {g, n, x->ti, x->to, x->in, x->out, x->state[i], x->o.threads};
+		double t0 = x->seconds ? now() : 0;
+		if (ir_ops[n->op].run(&k) < 0)
+			return -1;
+		if (x->seconds)
+			x->seconds[i] += now() - t0;
+		if (x->o.on_tensor)
+			for (int j = 0; j < n->n_out; j++)
+				if (n->out[j] >= 0 &&
+				    x->o.on_tensor(x->o.ctx, g, n->out[j], x->data[n->out[j]]))
+					return -1;
+	}
+	return 0;
+}
+
+const void *ir_exec_output(const struct ir_exec *x, int i)
+{
+	return x->data[x->g->outputs[i]];
+}
+
+void ir_exec_free(struct ir_exec *x)
+{
+	if (!x)
+		return;
+	for (int i = 0; i < x->g->n_nodes; i++)
+		if (x->state[i] && ir_ops[x->g->nodes[i].op].release)
+			ir_ops[x->g->nodes[i].op].release(x->state[i]);
+	free(x->state);
+	free(x->buf_of);
+	free(x->bufs);
+	free(x->arena);
+	free(x->data);
+	free(x->seconds);
+	free(x->ti);
+	free(x->to);
+	free(x->in);
+	free(x->out);
+	free(x);
+}
+
+size_t ir_exec_arena_bytes(const struct ir_exec *x) { return x->arena_size; }
+size_t ir_exec_naive_bytes(const struct ir_exec *x) { return x->naive_size; }
+const double *ir_exec_node_seconds(const struct ir_exec *x) { return x->seconds; }

@@ -1,0 +1,289 @@
+/*
+ * k_conv.c: float Conv (formats/ir.md "Operators"), NCHW.
+ *
+ * Three paths, chosen once per node by k_conv_prepare:
+ *   - pointwise (1x1, stride 1, no padding): one sgemm per image and group,
+ *     Y[M, HW] = W[M, C] X[C, HW];
+ *   - depthwise (one input channel per group): direct loops that accumulate
+ *     whole output rows, one kernel tap at a time, so the inner loop is a
+ *     contiguous (stride 1) or strided multiply-add the compiler vectorizes;
+ *   - everything else 2-D: im2col over a band of output rows, then sgemm, so
+ *     the column buffer stays a few hundred KiB however large the image;
+ *   - 1-D and 3-D (and any other rank): a plain direct loop nest.
+ * Bias is added in the same pass over each output plane.
+ */
+#include "ops.h"
+#include "util.h"
+
+#include <cblas.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum conv_path { CONV_GENERIC, CONV_POINTWISE, CONV_DEPTHWISE, CONV_IM2COL };
+
+struct conv {
+	enum conv_path path;
+	int sp;                       /* spatial rank */
+	int64_t k[IR_MAX_RANK], s[IR_MAX_RANK], d[IR_MAX_RANK], p[2 * IR_MAX_RANK];
+	int64_t group;
+};
+
+static void conv_params(const struct ir_node *n, int sp, struct conv *c)
+{
+	c->sp = sp;
+	for (int i = 0; i < sp; i++) {
+		c->k[i] = c->s[i] = c->d[i] = 1;
+		c->p[i] = c->p[i + sp] = 0;
+	}
+	ir_attr_ints(n, "kernel_shape", c->k, sp);
+	ir_attr_ints(n, "strides", c->s, sp);
+	ir_attr_ints(n, "dilations", c->d, sp);
+	ir_attr_ints(n, "pads", c->p, 2 * sp);
+	c->group = ir_attr_int(n, "group", 1);
+}
+
+int k_conv_prepare(const struct ir_graph *g, const struct ir_node *n, void **state)
+{
+	const struct ir_tensor *x = g->tensors[n->in[0]], *w = g->tensors[n->in[1]];
+	struct conv *c = xcalloc(1, sizeof *c);
+	conv_params(n, x->rank - 2, c);
+	if (c->sp != 2) {
+		c->path = CONV_GENERIC;
+	} else if (c->k[0] == 1 && c->k[1] == 1 && c->s[0] == 1 && c->s[1] == 1 &&
+		   c->p[0] == 0 && c->p[1] == 0 && c->p[2] == 0 && c->p[3] == 0) {
+		c->path = CONV_POINTWISE;
+	} else if (w->dims[1] == 1 && c->group == x->dims[1] && w->dims[0] == c->group) {
+		c->path = CONV_DEPTHWISE;
+	} else {
+		c->path = CONV_IM2COL;
+	}
+	*state = c;
+	return 0;
+}
+
+void k_conv_release(void *state)
+{
+	free(state);
+}
+
+static void add_bias(float *restrict y, int64_t m, int64_t hw, const float *restrict b)
+{
+	if (!b)
+		return;
+	for (int64_t i = 0; i < m; i++) {
+		float bi = b[i];
+		float *restrict row = y + i * hw;
+		for (int64_t j = 0; j < hw; j++)
+			row[j] += bi;
+	}
+}
+
+/* ---- depthwise --------------------------------------------------------- */
+
+/* One channel: out[oh][ow] = b + sum_ky,kx w[ky][kx] * in[oy*s+ky*d-p][ox*s+kx*d-p] */
+static void dw_channel(const float *restrict in, int64_t ih, int64_t iw, float *restrict out,
+		       int64_t oh, int64_t ow, const float *restrict w, float bias,
+		       const struct conv *c)
+{
+	int64_t kh = c->k[0], kw = c->k[1], sh = c->s[0], sw = c->s[1];
+	int64_t dh = c->d[0], dw = c->d[1], ph = c->p[0], pw = c->p[1];
+	for (int64_t oy = 0; oy < oh; oy++) {
+		float *restrict orow = out + oy * ow;
+		for (int64_t ox = 0; ox < ow; ox++)
+			orow[ox] = bias;
+		for (int64_t ky = 0; ky < kh; ky++) {
+			int64_t iy = oy * sh + ky * dh - ph;
+			if (iy < 0 || iy >= ih)
+				continue;
+			const float *restrict irow = in + iy * iw;
+			for (int64_t kx = 0; kx < kw; kx++) {
+				float wv = w[ky * kw + kx];
+				int64_t off = kx * dw - pw;
+				/* valid ox: 0 <= ox*sw + off < iw */
+				int64_t lo = off < 0 ? (-off + sw - 1) / sw : 0;
+				int64_t hi = iw - off <= 0 ? 0 : (iw - off + sw - 1) / sw;
+				if (hi > ow)
+					hi = ow;
+				if (sw == 1) {
+					const float *restrict src = irow + off;
+					for (int64_t ox = lo; ox < hi; ox++)
+						orow[ox] += wv * src[ox];
+				} else if (sw == 2) {
+					const float *restrict src = irow + off;
+					for (int64_t ox = lo; ox < hi; ox++)
+						orow[ox] += wv * src[2 * ox];
+				} else {
+					for (int64_t ox = lo; ox < hi; ox++)
+						orow[ox] += wv * irow[ox * sw + off];
+				}
+			}
+		}
+	}
+}
+
+static void conv_depthwise(const struct ir_kctx *k, const struct conv *c)
+{
+	const struct ir_tensor *x = k->ti[0], *y = k->to[0];
+	const float *in = k->in[0], *w = k->in[1], *b = k->n->n_in > 2 ? k->in[2] : NULL;
+	float *out = k->out[0];
+	int64_t nb = x->dims[0], ch = x->dims[1], ih = x->dims[2], iw = x->dims[3];
+	int64_t oh = y->dims[2], ow = y->dims[3], ksz = c->k[0] * c->k[1];
+	for (int64_t i = 0; i < nb * ch; i++) {
+		int64_t cc = i % ch;
+		dw_channel(in + i * ih * iw, ih, iw, out + i * oh * ow, oh, ow, w + cc * ksz,
+			   b ? b[cc] : 0.0f, c);
+	}
+}
+
+/* ---- im2col + sgemm ---------------------------------------------------- */
+
+/* Columns for output rows [oy0, oy1) of one group's cg input channels:
+ * col[(ci*kh + ky)*kw + kx][(oy-oy0)*ow + ox]. */
+static void im2col_band(const float *restrict in, int64_t cg, int64_t ih, int64_t iw,
+			int64_t ow, int64_t oy0, int64_t oy1, const struct conv *c,
+			float *restrict col)
+{
+	int64_t kh = c->k[0], kw = c->k[1], sh = c->s[0], sw = c->s[1];
+	int64_t dh = c->d[0], dw = c->d[1], ph = c->p[0], pw = c->p[1];
+	int64_t cols = (oy1 - oy0) * ow;
+	for (int64_t ci = 0; ci < cg; ci++) {
+		const float *plane = in + ci * ih * iw;
+		for (int64_t ky = 0; ky < kh; ky++)
+			for (int64_t kx = 0; kx < kw; kx++) {
+				float *restrict dst = col + ((ci * kh + ky) * kw + kx) * cols;
+				int64_t off = kx * dw - pw;
+				int64_t lo = off < 0 ? (-off + sw - 1) / sw : 0;
+				int64_t hi = iw - off <= 0 ? 0 : (iw - off + sw - 1) / sw;
+				if (hi > ow)
+					hi = ow;
+				if (lo > hi)
+					lo = hi;
+				for (int64_t oy = oy0; oy < oy1; oy++) {
+					float *restrict d = dst + (oy - oy0) * ow;
+					int64_t iy = oy * sh + ky * dh - ph;
+					if (iy < 0 || iy >= ih) {
+						memset(d, 0, sizeof(float) * ow);
+						continue;
+					}
+					const float *restrict src = plane + iy * iw + off;
+					for (int64_t ox = 0; ox < lo; ox++)
+						d[ox] = 0;
+					if (sw == 1)
+						memcpy(d + lo, src + lo, sizeof(float) * (hi - lo));
+					else
+						for (int64_t ox = lo; ox < hi; ox++)
+							d[ox] = src[ox * sw];
+					for (int64_t ox = hi; ox < ow; ox++)
+						d[ox] = 0;
+				}
+			}
+	}
+}
+
+static void conv_im2col(const struct ir_kctx *k, const struct conv *c)
+{
+	const struct ir_tensor *x = k->ti[0], *y = k->to[0];
+	const float *in = k->in[0], *w = k->in[1], *b = k->n->n_in > 2 ? k->in[2] : NULL;
+	float *out = k->out[0];
+	int64_t nb = x->dims[0], ci = x->dims[1], ih = x->dims[2], iw = x->dims[3];
+	int64_t m = y->dims[1], oh = y->dims[2], ow = y->dims[3];
+	int64_t g = c->group, cg = ci / g, mg = m / g;
+	int64_t kk = cg * c->k[0] * c->k[1];
+	/* band height: keep the column buffer near 512 KiB (L2-sized) */
+	int64_t rows = (512 * 1024 / 4) / (kk * ow > 0 ? kk * ow : 1);
+	if (rows < 1)
+		rows = 1;
+	if (rows > oh)
+		rows = oh;
+	float *col = ir_scratch(sizeof(float) * kk * rows * ow);
+	for (int64_t bi = 0; bi < nb; bi++)
+		for (int64_t gi = 0; gi < g; gi++) {
+			const float *xin = in + (bi * ci + gi * cg) * ih * iw;
+			float *yout = out + (bi * m + gi * mg) * oh * ow;
+			const float *wg = w + gi * mg * kk;
+			for (int64_t oy0 = 0; oy0 < oh; oy0 += rows) {
+				int64_t oy1 = oy0 + rows < oh ? oy0 + rows : oh;
+				im2col_band(xin, cg, ih, iw, ow, oy0, oy1, c, col);
+				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)mg,
+					    (int)((oy1 - oy0) * ow), (int)kk, 1.0f, wg, (int)kk, col,
+					    (int)((oy1 - oy0) * ow), 0.0f, yout + oy0 * ow,
+					    (int)(oh * ow));
+			}
+			add_bias(yout, mg, oh * ow, b ? b + gi * mg : NULL);
+		}
+}
+
+static void conv_pointwise(const struct ir_kctx *k, const struct conv *c)
+{
+	const struct ir_tensor *x = k->ti[0], *y = k->to[0];
+	const float *in = k->in[0], *w = k->in[1], *b = k->n->n_in > 2 ? k->in[2] : NULL;
+	float *out = k->out[0];
+	int64_t nb = x->dims[0], ci = x->dims[1], hw = x->dims[2] * x->dims[3];
+	int64_t m = y->dims[1], g = c->group, cg = ci / g, mg = m / g;
+	for (int64_t bi = 0; bi < nb; bi++)
+		for (int64_t gi = 0; gi < g; gi++) {
+			float *yout = out + (bi * m + gi * mg) * hw;
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)mg, (int)hw,
+				    (int)cg, 1.0f, w + gi * mg * cg, (int)cg,
+				    in + (bi * ci + gi * cg) * hw, (int)hw, 0.0f, yout, (int)hw);
+			add_bias(yout, mg, hw, b ? b + gi * mg : NULL);
+		}
+}
+
+/* ---- any rank, direct ---------------------------------------------------- */
+
+static void conv_generic(const struct ir_kctx *k, const struct conv *c)
+{
+	const struct ir_tensor *x = k->ti[0], *w = k->ti[1], *y = k->to[0];
+	const float *in = k->in[0], *wt = k->in[1], *b = k->n->n_in > 2 ? k->in[2] : NULL;
+	float *out = k->out[0];
+	int sp = c->sp;
+	int64_t nb = x->dims[0], ci = x->dims[1], m = y->dims[1];
+	int64_t cg = ci / c->group, mg = m / c->group;
+	int64_t isz = ir_shape_numel(sp, x->dims + 2), osz = ir_shape_numel(sp, y->dims + 2);
+	int64_t ksz = ir_shape_numel(sp, w->dims + 2);
+	for (int64_t bi = 0; bi < nb; bi++)
+		for (int64_t mo = 0; mo < m; mo++) {
+			int64_t gi = mo / mg;
+			for (int64_t o = 0; o < osz; o++) {
+				int64_t oc[IR_MAX_RANK], r = o;
+				for (int d = sp - 1; d >= 0; d--) {
+					oc[d] = r % y->dims[2 + d];
+					r /= y->dims[2 + d];
+				}
+				double acc = b ? b[mo] : 0;
+				for (int64_t kc = 0; kc < cg; kc++) {
+					const float *ip = in + (bi * ci + gi * cg + kc) * isz;
+					const float *wp = wt + (mo * cg + kc) * ksz;
+					for (int64_t kq = 0; kq < ksz; kq++) {
+						int64_t kr = kq, idx = 0, ok = 1, kcoord[IR_MAX_RANK];
+						for (int d = sp - 1; d >= 0; d--) {
+							kcoord[d] = kr % c->k[d];
+							kr /= c->k[d];
+						}
+						for (int d = 0; d < sp && ok; d++) {
+							int64_t ic = oc[d] * c->s[d] + kcoord[d] * c->d[d] - c->p[d];
+							if (ic < 0 || ic >= x->dims[2 + d])
+								ok = 0;
+							idx = idx * x->dims[2 + d] + ic;
+						}
+						if (ok)
+							acc += (double)ip[idx] * wp[kq];
+					}
+				}
+				out[(bi * m + mo) * osz + o] = (float)acc;
+			}
+		}
+}
+
+int k_conv(const struct ir_kctx *k)
+{
+	const struct conv *c = k->state;
+	switch (c->path) {
+	case CONV_POINTWISE: conv_pointwise(k, c); break;
+	case CONV_DEPTHWISE: conv_depthwise(k, c); break;
+	case CONV_IM2COL: conv_im2col(k, c); break;
+	default: conv_generic(k, c); break;
+	}
+	return 0;
+}

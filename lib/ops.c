@@ -1,0 +1,187 @@
+/*
+ * ops.c: the operator table (ops.h) and what is defined by it: op names,
+ * whole-graph shape inference, and single-node evaluation for folding.
+ */
+#include "ops.h"
+#include "infer.h"
+#include "util.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ELW IR_OPF_ELEMENTWISE
+#define VIEW IR_OPF_VIEW
+#define FOLD IR_OPF_FOLD_SHAPE
+
+const struct ir_op_info ir_ops[IR_OP_COUNT] = {
+	[IR_OP_ADD] = {"Add", 2, 2, 1, 1, FOLD, infer_binary, NULL, NULL, k_binary},
+	[IR_OP_SUB] = {"Sub", 2, 2, 1, 1, FOLD, infer_binary, NULL, NULL, k_binary},
+	[IR_OP_MUL] = {"Mul", 2, 2, 1, 1, FOLD, infer_binary, NULL, NULL, k_binary},
+	[IR_OP_DIV] = {"Div", 2, 2, 1, 1, FOLD, infer_binary, NULL, NULL, k_binary},
+	[IR_OP_POW] = {"Pow", 2, 2, 1, 1, 0, infer_binary, NULL, NULL, k_binary},
+	[IR_OP_MIN] = {"Min", 2, 2, 1, 1, FOLD, infer_binary, NULL, NULL, k_binary},
+	[IR_OP_MAX] = {"Max", 2, 2, 1, 1, FOLD, infer_binary, NULL, NULL, k_binary},
+	[IR_OP_RELU] = {"Relu", 1, 1, 1, 1, ELW, infer_unary, NULL, NULL, k_unary},
+	[IR_OP_LEAKY_RELU] = {"LeakyRelu", 1, 1, 1, 1, ELW, infer_unary, NULL, NULL, k_unary},
+	[IR_OP_PRELU] = {"PRelu", 2, 2, 1, 1, 0, infer_prelu, NULL, NULL, k_prelu},
+	[IR_OP_CLIP] = {"Clip", 1, 1, 1, 1, ELW, infer_clip, NULL, NULL, k_clip},
+	[IR_OP_SIGMOID] = {"Sigmoid", 1, 1, 1, 1, ELW, infer_unary, NULL, NULL, k_unary},
+	[IR_OP_TANH] = {"Tanh", 1, 1, 1, 1, ELW, infer_unary, NULL, NULL, k_unary},
+	[IR_OP_HARD_SIGMOID] = {"HardSigmoid", 1, 1, 1, 1, ELW, infer_unary, NULL, NULL, k_unary},
+	[IR_OP_HARD_SWISH] = {"HardSwish", 1, 1, 1, 1, ELW, infer_unary, NULL, NULL, k_unary},
+	[IR_OP_ERF] = {"Erf", 1, 1, 1, 1, ELW, infer_unary, NULL, NULL, k_unary},
+	[IR_OP_SQRT] = {"Sqrt", 1, 1, 1, 1, ELW, infer_unary, NULL, NULL, k_unary},
+	[IR_OP_EXP] = {"Exp", 1, 1, 1, 1, ELW, infer_unary, NULL, NULL, k_unary},
+	[IR_OP_LOG] = {"Log", 1, 1, 1, 1, ELW, infer_unary, NULL, NULL, k_unary},
+	[IR_OP_ABS] = {"Abs", 1, 1, 1, 1, ELW, infer_unary, NULL, NULL, k_unary},
+	[IR_OP_NEG] = {"Neg", 1, 1, 1, 1, ELW, infer_unary, NULL, NULL, k_unary},
+	[IR_OP_RECIPROCAL] = {"Reciprocal", 1, 1, 1, 1, ELW, infer_unary, NULL, NULL, k_unary},
+	[IR_OP_SOFTMAX] = {"Softmax", 1, 1, 1, 1, 0, infer_softmax, NULL, NULL, k_softmax},
+	[IR_OP_CONV] = {"Conv", 2, 3, 1, 1, 0, infer_conv, k_conv_prepare, k_conv_release, k_conv},
+	[IR_OP_CONV_TRANSPOSE] = {"ConvTranspose", 2, 3, 1, 1, 0, infer_conv_transpose, NULL,
+				  NULL, k_conv_transpose},
+	[IR_OP_GEMM] = {"Gemm", 2, 3, 1, 1, 0, infer_gemm, NULL, NULL, k_gemm},
+	[IR_OP_MATMUL] = {"MatMul", 2, 2, 1, 1, 0, infer_matmul, NULL, NULL, k_matmul},
+	[IR_OP_BATCH_NORM] = {"BatchNormalization", 5, 5, 1, 3, 0, infer_batch_norm, NULL, NULL,
+			      k_batch_norm},
+	[IR_OP_MAX_POOL] = {"MaxPool", 1, 1, 1, 2, 0, infer_pool, NULL, NULL, k_pool},
+	[IR_OP_AVERAGE_POOL] = {"AveragePool", 1, 1, 1, 1, 0, infer_pool, NULL, NULL, k_pool},
+	[IR_OP_GLOBAL_AVERAGE_POOL] = {"GlobalAveragePool", 1, 1, 1, 1, 0, infer_global_pool,
+				       NULL, NULL, k_global_pool},
+	[IR_OP_GLOBAL_MAX_POOL] = {"GlobalMaxPool", 1, 1, 1, 1, 0, infer_global_pool, NULL, NULL,
+				   k_global_pool},
+	[IR_OP_CONCAT] = {"Concat", 1, 1024, 1, 1, FOLD, infer_concat, NULL, NULL, k_concat},
+	[IR_OP_SPLIT] = {"Split", 1, 1, 1, 64, FOLD, infer_split, NULL, NULL, k_split},
+	[IR_OP_SLICE] = {"Slice", 1, 1, 1, 1, FOLD, infer_slice, NULL, NULL, k_slice},
+	[IR_OP_GATHER] = {"Gather", 2, 2, 1, 1, FOLD, infer_gather, NULL, NULL, k_gather},
+	[IR_OP_RESHAPE] = {"Reshape", 1, 1, 1, 1, VIEW | FOLD, infer_reshape, NULL, NULL, k_copy},
+	[IR_OP_TRANSPOSE] = {"Transpose", 1, 1, 1, 1, FOLD, infer_transpose, NULL, NULL,
+			     k_transpose},
+	[IR_OP_FLATTEN] = {"Flatten", 1, 1, 1, 1, VIEW | FOLD, infer_flatten, NULL, NULL, k_copy},
+	[IR_OP_SQUEEZE] = {"Squeeze", 1, 1, 1, 1, VIEW | FOLD, infer_squeeze, NULL, NULL, k_copy},
+	[IR_OP_UNSQUEEZE] = {"Unsqueeze", 1, 1, 1, 1, VIEW | FOLD, infer_unsqueeze, NULL, NULL,
+			     k_copy},
+	[IR_OP_EXPAND] = {"Expand", 1, 1, 1, 1, FOLD, infer_expand, NULL, NULL, k_expand},
+	[IR_OP_RESIZE] = {"Resize", 1, 1, 1, 1, 0, infer_resize, NULL, NULL, k_resize},
+	[IR_OP_PAD] = {"Pad", 1, 1, 1, 1, 0, infer_pad, NULL, NULL, k_pad},
+	[IR_OP_REDUCE_MEAN] = {"ReduceMean", 1, 1, 1, 1, 0, infer_reduce, NULL, NULL, k_reduce},
+	[IR_OP_REDUCE_MAX] = {"ReduceMax", 1, 1, 1, 1, 0, infer_reduce, NULL, NULL, k_reduce},
+	[IR_OP_REDUCE_MIN] = {"ReduceMin", 1, 1, 1, 1, 0, infer_reduce, NULL, NULL, k_reduce},
+	[IR_OP_REDUCE_SUM] = {"ReduceSum", 1, 1, 1, 1, 0, infer_reduce, NULL, NULL, k_reduce},
+	[IR_OP_ARGMAX] = {"ArgMax", 1, 1, 1, 1, 0, infer_argmax, NULL, NULL, k_argmax},
+	[IR_OP_IDENTITY] = {"Identity", 1, 1, 1, 1, VIEW | FOLD, infer_identity, NULL, NULL,
+			    k_copy},
+	[IR_OP_DROPOUT] = {"Dropout", 1, 1, 1, 2, VIEW, infer_identity, NULL, NULL, k_dropout},
+	[IR_OP_CAST] = {"Cast", 1, 1, 1, 1, FOLD, infer_cast, NULL, NULL, k_cast},
+	[IR_OP_SHAPE] = {"Shape", 1, 1, 1, 1, FOLD, infer_shape, NULL, NULL, k_shape},
+	[IR_OP_CONSTANT_OF_SHAPE] = {"ConstantOfShape", 1, 1, 1, 1, FOLD, infer_constant_of_shape,
+				     NULL, NULL, k_constant_of_shape},
+};
+
+_Static_assert(IR_OP_COUNT == 55, "a new op needs its row in ir_ops[] and formats/ir.md");
+
+const char *ir_op_name(enum ir_op op)
+{
+	if (op > IR_OP_INVALID && op < IR_OP_COUNT && ir_ops[op].name)
+		return ir_ops[op].name;
+	return "?";
+}
+
+enum ir_op ir_op_from_name(const char *s)
+{
+	for (int i = 1; i < IR_OP_COUNT; i++)
+		if (ir_ops[i].name && strcmp(ir_ops[i].name, s) == 0)
+			return (enum ir_op)i;
+	return IR_OP_INVALID;
+}
+
+const char *ir_node_ctx(const struct ir_node *n)
+{
+	static char buf[512];
+	snprintf(buf, sizeof buf, "node \"%s\" (%s): ", n->name, ir_op_name(n->op));
+	return buf;
+}
+
+static __thread void *scratch_buf;
+static __thread size_t scratch_cap;
+
+void *ir_scratch(size_t bytes)
+{
+	if (bytes > scratch_cap) {
+		free(scratch_buf);
+		scratch_cap = bytes + bytes / 4;
+		if (posix_memalign(&scratch_buf, 64, scratch_cap) != 0)
+			die("out of memory allocating %zu bytes of scratch", scratch_cap);
+	}
+	return scratch_buf;
+}
+
+static int check_arity(const struct ir_graph *g, const struct ir_node *n)
+{
+	const struct ir_op_info *op = &ir_ops[n->op];
+	if (n->n_in < op->min_in || n->n_in > op->max_in)
+		return ir_error("%s%d inputs; the op takes %d to %d", ir_node_ctx(n), n->n_in,
+				op->min_in, op->max_in);
+	if (n->n_out < op->min_out || n->n_out > op->max_out)
+		return ir_error("%s%d outputs; the op gives %d to %d", ir_node_ctx(n), n->n_out,
+				op->min_out, op->max_out);
+	for (int i = 0; i < op->min_in; i++)
+		if (n->in[i] < 0)
+			return ir_error("%sinput %d is required", ir_node_ctx(n), i);
+	for (int i = 0; i < n->n_in; i++)
+		if (n->in[i] >= 0 && g->tensors[n->in[i]]->rank < 0)
+			return ir_error("%sthe shape of input \"%s\" is unknown", ir_node_ctx(n),
+					g->tensors[n->in[i]]->name);
+	if (n->out[0] < 0)
+		return ir_error("%sthe first output is required", ir_node_ctx(n));
+	return 0;
+}
+
+int ir_node_infer(struct ir_graph *g, struct ir_node *n)
+{
+	if (n->op <= IR_OP_INVALID || n->op >= IR_OP_COUNT || !ir_ops[n->op].infer)
+		return ir_error("node \"%s\": unknown op", n->name);
+	if (check_arity(g, n) < 0)
+		return -1;
+	return ir_ops[n->op].infer(g, n);
+}
+
+int ir_graph_infer(struct ir_graph *g)
+{
+	for (int i = 0; i < g->n_nodes; i++)
+		if (ir_node_infer(g, &g->nodes[i]) < 0)
+			return -1;
+	return 0;
+}
+
+int ir_node_eval(const struct ir_graph *g, const struct ir_node *n, void **outs)
+{
+	const struct ir_tensor *ti[1024], *to[64];
+	const void *in[1024];
+	void *state = NULL;
+	assert(n->n_in <= 1024 && n->n_out <= 64);
+	for (int i = 0; i < n->n_in; i++) {
+		ti[i] = n->in[i] >= 0 ? g->tensors[n->in[i]] : NULL;
+		in[i] = ti[i] ? ti[i]->data : NULL;
+	}
+	for (int i = 0; i < n->n_out; i++) {
+		to[i] = n->out[i] >= 0 ? g->tensors[n->out[i]] : NULL;
+		outs[i] = to[i] ? xcalloc(1, ir_tensor_nbytes(to[i]) + 1) : NULL;
+	}
+	const struct ir_op_info *op = &ir_ops[n->op];
+	if (op->prepare && op->prepare(g, n, &state) < 0)
+		goto fail;
+	struct ir_kctx k = {g, n, ti, to, in, (void *const *)outs, state, 1};
+	int rc = op->run(&k);
+	if (op->release)
+		op->release(state);
+	if (rc == 0)
+		return 0;
+fail:
+	for (int i = 0; i < n->n_out; i++) {
+		free(outs[i]);
+		outs[i] = NULL;
+	}
+	return -1;
+}
