@@ -11,6 +11,7 @@
  * every intermediate tensor. --bench N runs N more times and prints the
  * median latency; --profile prints time per node and per op type.
  */
+#include "blas.h"
 #include "exec.h"
 #include "ir.h"
 #include "npy.h"
@@ -81,25 +82,6 @@ static int on_tensor(void *ctx, const struct ir_graph *g, int t, const void *dat
 	return dump_tensor(d, g->tensors[t], data);
 }
 
-static struct ir_tensor *read_tensor(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		ir_error("%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	unsigned char magic[6] = {0};
-	size_t got = fread(magic, 1, 6, f);
-	fclose(f);
-	if (got == 6 && !memcmp(magic, "\x93NUMPY", 6))
-		return npy_read(path);
-	size_t l = strlen(path);
-	if (l > 3 && !strcmp(path + l - 3, ".pb"))
-		return onnx_tensor_read(path);
-	ir_error("%s: not an .npy file (no \\x93NUMPY magic) nor a .pb TensorProto", path);
-	return NULL;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -159,6 +141,7 @@ static void print_profile(const struct ir_graph *g, const double *sec, int runs)
 int main(int argc, char **argv)
 {
 	argv0 = "ir-run";
+	blas_setup(argv);
 	const char *irpath = NULL, *outdir = NULL;
 	char *bind_name[256], *bind_file[256];
 	int n_bind = 0, dump_all = 0, threads = 1, bench = 0, profile = 0;
@@ -230,10 +213,13 @@ int main(int argc, char **argv)
 		}
 		if (inputs[slot])
 			die("-i %s: input bound twice", bind_name[b]);
-		struct ir_tensor *t = read_tensor(bind_file[b]);
+		struct ir_tensor *t = tensor_file_read(bind_file[b]);
 		if (!t)
 			die("%s", ir_errmsg);
 		const struct ir_tensor *want = g->tensors[g->inputs[slot]];
+		/* numpy has no bfloat16: its raw bits come as u16 */
+		if (want->dtype == IR_DTYPE_BF16 && t->dtype == IR_DTYPE_U16)
+			t->dtype = IR_DTYPE_BF16;
 		if (t->dtype != want->dtype || t->rank != want->rank ||
 		    memcmp(t->dims, want->dims, sizeof(int64_t) * t->rank)) {
 			char s1[160], s2[160];
@@ -308,8 +294,8 @@ int main(int argc, char **argv)
 		struct rusage ru;
 		getrusage(RUSAGE_SELF, &ru);
 		fprintf(stderr, "ir-run %s threads=%d runs=%d median_ms=%.3f min_ms=%.3f "
-			"arena_mb=%.2f peak_rss_mb=%.1f\n", what, threads, bench, ms[bench / 2], ms[0],
-			ir_exec_arena_bytes(x) / 1048576.0, ru.ru_maxrss / 1024.0);
+			"arena_mb=%.2f peak_rss_mb=%.1f blas=%s\n", what, threads, bench, ms[bench / 2],
+			ms[0], ir_exec_arena_bytes(x) / 1048576.0, ru.ru_maxrss / 1024.0, blas_core());
 		free(ms);
 	}
 	if (profile)

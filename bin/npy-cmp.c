@@ -24,14 +24,7 @@ static const char usage[] =
 
 static struct ir_tensor *load(const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		die("%s:", path);
-	unsigned char m[6] = {0};
-	size_t got = fread(m, 1, 6, f);
-	fclose(f);
-	struct ir_tensor *t = got == 6 && !memcmp(m, "\x93NUMPY", 6) ? npy_read(path)
-								    : onnx_tensor_read(path);
+	struct ir_tensor *t = tensor_file_read(path);
 	if (!t)
 		die("%s", ir_errmsg);
 	return t;

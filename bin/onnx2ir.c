@@ -1,7 +1,8 @@
 /*
  * onnx2ir: read an ONNX model, write the float-stage IR.
  *
- *     onnx2ir [--input-shape NAME=DIMS]... [-o FILE] [-S] [-f] MODEL.onnx
+ *     onnx2ir [--input-shape NAME=DIMS]... [--freeze NAME=FILE]... [-o FILE] [-S] [-f]
+ *             MODEL.onnx
  *     onnx2ir --list-ops
  *
  * Exit status: 0 done, 1 bad input (a malformed model, a dynamic dim left
@@ -9,6 +10,7 @@
  * attribute form, a dtype): the message names the node, op and opset.
  */
 #include "ir.h"
+#include "npy.h"
 #include "onnx.h"
 #include "ops.h"
 #include "util.h"
@@ -17,9 +19,12 @@
 #include <string.h>
 
 static const char usage[] =
-	"onnx2ir [--input-shape NAME=DIMS]... [-o FILE] [-S] [-f] MODEL.onnx\n"
+	"onnx2ir [--input-shape NAME=DIMS]... [--freeze NAME=FILE]... [-o FILE] [-S] [-f] "
+	"MODEL.onnx\n"
 	"       onnx2ir --list-ops\n"
 	"  --input-shape NAME=1x3x48x192  fix the shape of a model input (repeatable)\n"
+	"  --freeze NAME=FILE  make model input NAME a constant holding FILE (.npy or .pb),\n"
+	"                      for models that take parameters (clip bounds, pads) as inputs\n"
 	"  -o FILE   write the IR to FILE (default: standard output)\n"
 	"  -S        write the text form instead of binary\n"
 	"  -f        write binary to a terminal anyway";
@@ -57,11 +62,28 @@ int main(int argc, char **argv)
 			((char *)s->name)[eq - v] = 0;
 			s->rank = r;
 			s->used = 0;
+			s->value = NULL;
 			for (int k = 0; k < r; k++) {
 				if (d[k] < 1)
 					usage_die(usage, "--input-shape %s: dims must be >= 1", v);
 				s->dims[k] = d[k];
 			}
+		} else if (!strcmp(a, "--freeze")) {
+			const char *v = i + 1 < argc ? argv[++i] : NULL;
+			const char *eq = v ? strchr(v, '=') : NULL;
+			if (!eq || eq == v || !eq[1])
+				usage_die(usage, "--freeze needs NAME=FILE");
+			if (n_shapes == 64)
+				usage_die(usage, "too many --input-shape/--freeze options");
+			struct onnx_shape *s = &shapes[n_shapes++];
+			s->name = xstrdup(v);
+			((char *)s->name)[eq - v] = 0;
+			s->value = tensor_file_read(eq + 1);
+			if (!s->value)
+				die("%s", ir_errmsg);
+			s->rank = s->value->rank;
+			memcpy(s->dims, s->value->dims, sizeof(int64_t) * s->rank);
+			s->used = 0;
 		} else if (!strcmp(a, "-o")) {
 			if (++i >= argc)
 				usage_die(usage, "-o needs a file name");
@@ -83,7 +105,7 @@ int main(int argc, char **argv)
 	struct ir_graph *g = onnx_import(model, n_shapes, shapes);
 	if (!g) {
 		fprintf(stderr, "%s: %s\n", argv0, ir_errmsg);
-		return onnx_unsupported ? 3 : 1;
+		return ir_err_unsupported ? 3 : 1;
 	}
 	ir_graph_add_prov(g, "onnx2ir", argc - 1, argv + 1);
 	write_ir_output(g, out, text, force);

@@ -69,13 +69,13 @@ float ir_bf16_to_f32(uint16_t h)
 	return f;
 }
 
+/* Truncation, as ONNX 1.12's Cast (formats/ir.md); NaN stays NaN. */
 uint16_t ir_f32_to_bf16(float f)
 {
 	uint32_t x;
 	memcpy(&x, &f, 4);
 	if ((x & 0x7fffffff) > 0x7f800000)
 		return (uint16_t)((x >> 16) | 0x40);
-	x += 0x7fff + ((x >> 16) & 1);
 	return (uint16_t)(x >> 16);
 }
 

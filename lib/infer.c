@@ -36,7 +36,7 @@ static int same_as_input(struct ir_graph *g, struct ir_node *n)
 static int need_float(struct ir_graph *g, struct ir_node *n, int i)
 {
 	if (T(i)->dtype != IR_DTYPE_F32)
-		return ir_error("%sinput \"%s\" is %s; this operator takes f32", ir_node_ctx(n),
+		return ir_unsupported("%sinput \"%s\" is %s; this operator takes f32", ir_node_ctx(n),
 				T(i)->name, ir_dtype_name(T(i)->dtype));
 	return 0;
 }
@@ -49,7 +49,7 @@ static int need_numeric(struct ir_node *n, const struct ir_tensor *t)
 	case IR_DTYPE_I64: case IR_DTYPE_U64:
 		return 0;
 	default:
-		return ir_error("%sinput \"%s\" is %s; this operator takes numeric tensors "
+		return ir_unsupported("%sinput \"%s\" is %s; this operator takes numeric tensors "
 				"(f32, f64, integers)", ir_node_ctx(n), t->name,
 				ir_dtype_name(t->dtype));
 	}
@@ -135,7 +135,7 @@ int infer_unary(struct ir_graph *g, struct ir_node *n)
 		if (need_numeric(n, T(0)) < 0)
 			return -1;
 	} else if (T(0)->dtype != IR_DTYPE_F32 && T(0)->dtype != IR_DTYPE_F64) {
-		return ir_error("%sinput \"%s\" is %s; this operator takes f32 or f64",
+		return ir_unsupported("%sinput \"%s\" is %s; this operator takes f32 or f64",
 				ir_node_ctx(n), T(0)->name, ir_dtype_name(T(0)->dtype));
 	}
 	return same_as_input(g, n);
@@ -167,7 +167,7 @@ int infer_prelu(struct ir_graph *g, struct ir_node *n)
 
 int infer_softmax(struct ir_graph *g, struct ir_node *n)
 {
-	int axis;
+	int axis = 0;
 	if (need_float(g, n, 0) < 0 || axis_attr(n, "axis", -1, T(0)->rank, &axis) < 0)
 		return -1;
 	return same_as_input(g, n);
@@ -208,8 +208,11 @@ int infer_conv(struct ir_graph *g, struct ir_node *n)
 	int sp = x->rank - 2;
 	int64_t k[IR_MAX_RANK], s[IR_MAX_RANK], d[IR_MAX_RANK], p[2 * IR_MAX_RANK];
 	int64_t group = ir_attr_int(n, "group", 1);
-	if (window_attrs(n, sp, k, s, d, p, 1) < 0)
+	if (window_attrs(n, sp, k, s, d, p, 0) < 0)
 		return -1;
+	if (!ir_attr_find(n, "kernel_shape"))
+		for (int i = 0; i < sp; i++)
+			k[i] = w->dims[2 + i];
 	for (int i = 0; i < sp; i++)
 		if (k[i] != w->dims[2 + i])
 			return ir_error("%skernel_shape does not match weight \"%s\" %s",
@@ -254,9 +257,12 @@ int infer_conv_transpose(struct ir_graph *g, struct ir_node *n)
 	int64_t k[IR_MAX_RANK], s[IR_MAX_RANK], d[IR_MAX_RANK], p[2 * IR_MAX_RANK];
 	int64_t op[IR_MAX_RANK];
 	int64_t group = ir_attr_int(n, "group", 1);
-	if (window_attrs(n, sp, k, s, d, p, 1) < 0 ||
+	if (window_attrs(n, sp, k, s, d, p, 0) < 0 ||
 	    get_ints(n, "output_padding", sp, op, 0) < 0)
 		return -1;
+	if (!ir_attr_find(n, "kernel_shape"))
+		for (int i = 0; i < sp; i++)
+			k[i] = w->dims[2 + i];
 	for (int i = 0; i < sp; i++)
 		if (k[i] != w->dims[2 + i])
 			return ir_error("%skernel_shape does not match weight \"%s\" %s",
@@ -427,7 +433,7 @@ int infer_concat(struct ir_graph *g, struct ir_node *n)
 {
 	const struct ir_tensor *x = T(0);
 	char s1[128], s2[128];
-	int axis;
+	int axis = 0;
 	if (axis_attr(n, "axis", 0, x->rank, &axis) < 0)
 		return -1;
 	int64_t od[IR_MAX_RANK];
@@ -452,7 +458,7 @@ int infer_concat(struct ir_graph *g, struct ir_node *n)
 int infer_split(struct ir_graph *g, struct ir_node *n)
 {
 	const struct ir_tensor *x = T(0);
-	int axis;
+	int axis = 0;
 	if (axis_attr(n, "axis", 0, x->rank, &axis) < 0)
 		return -1;
 	int64_t sp[64];
@@ -557,7 +563,7 @@ int infer_slice(struct ir_graph *g, struct ir_node *n)
 int infer_gather(struct ir_graph *g, struct ir_node *n)
 {
 	const struct ir_tensor *x = T(0), *idx = T(1);
-	int axis;
+	int axis = 0;
 	if (axis_attr(n, "axis", 0, x->rank, &axis) < 0)
 		return -1;
 	if (idx->dtype != IR_DTYPE_I64 && idx->dtype != IR_DTYPE_I32)
@@ -780,15 +786,15 @@ int infer_pad(struct ir_graph *g, struct ir_node *n)
 		return ir_error("%smode \"%s\" is not constant, reflect or edge", ir_node_ctx(n),
 				mode);
 	for (int i = 0; i < x->rank; i++) {
-		od[i] = x->dims[i] + p[i] + p[i + x->rank];
+		int64_t b = p[i], e = p[i + x->rank];
+		od[i] = x->dims[i] + b + e;
 		if (od[i] < 0)
 			return ir_error("%spads remove more than axis %d holds", ir_node_ctx(n), i);
-		if (strcmp(mode, "reflect") == 0 &&
-		    (p[i] >= x->dims[i] || p[i + x->rank] >= x->dims[i]) &&
-		    (p[i] > 0 || p[i + x->rank] > 0))
-			return ir_error("%sreflect padding %lld/%lld on axis %d needs a dim larger "
-					"than the pad (%lld)", ir_node_ctx(n), (long long)p[i],
-					(long long)p[i + x->rank], i, (long long)x->dims[i]);
+		/* negative pads crop first; edge and reflect then need a cell left */
+		int64_t len = x->dims[i] - (b < 0 ? -b : 0) - (e < 0 ? -e : 0);
+		if (strcmp(mode, "constant") && (b > 0 || e > 0) && len < 1)
+			return ir_error("%s%s padding of axis %d, which is empty after cropping",
+					ir_node_ctx(n), mode, i);
 	}
 	return set_out(g, n, 0, x->dtype, x->rank, od);
 }
@@ -838,7 +844,7 @@ int infer_reduce(struct ir_graph *g, struct ir_node *n)
 int infer_argmax(struct ir_graph *g, struct ir_node *n)
 {
 	const struct ir_tensor *x = T(0);
-	int axis;
+	int axis = 0;
 	if (need_numeric(n, x) < 0 || axis_attr(n, "axis", 0, x->rank, &axis) < 0)
 		return -1;
 	int keep = (int)ir_attr_int(n, "keepdims", 1);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 char ir_errmsg[1024];
+int ir_err_unsupported;
 
 int ir_error(const char *fmt, ...)
 {
@@ -17,6 +18,16 @@ int ir_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(ir_errmsg, sizeof ir_errmsg, fmt, ap);
 	va_end(ap);
+	return -1;
+}
+
+int ir_unsupported(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(ir_errmsg, sizeof ir_errmsg, fmt, ap);
+	va_end(ap);
+	ir_err_unsupported = 1;
 	return -1;
 }
 

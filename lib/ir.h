@@ -42,6 +42,11 @@
 extern char ir_errmsg[1024];
 /* Writes the message into ir_errmsg and returns -1. */
 int ir_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same, for input that is well-formed but uses something this toolchain
+ * does not implement (a dtype an op lacks, ...): also sets
+ * ir_err_unsupported, which tools turn into exit status 3. */
+int ir_unsupported(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+extern int ir_err_unsupported;
 
 /* ---- element types (numbers = formats/ir.proto DType = ONNX's) --------- */
 
@@ -70,8 +75,8 @@ int ir_dtype_is_float(enum ir_dtype t);
 int ir_dtype_is_signed_int(enum ir_dtype t);
 int ir_dtype_is_unsigned_int(enum ir_dtype t);  /* includes BOOL */
 
-/* Half-precision conversions (dtype.c): to f32 exact, from f32 round to
- * nearest even, NaN stays NaN. */
+/* Half-precision conversions (dtype.c): to f32 exact; from f32, f16 rounds
+ * to nearest even and bf16 truncates (ONNX 1.12's Cast); NaN stays NaN. */
 float ir_f16_to_f32(uint16_t h);
 uint16_t ir_f32_to_f16(float f);
 float ir_bf16_to_f32(uint16_t h);

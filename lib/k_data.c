@@ -425,15 +425,16 @@ static void kd_gather_run(const struct kd_gather *g, void *out, const void *in)
 int k_copy(const struct ir_kctx *k)
 {
 	/* The executor may give a view the input's own buffer. */
-	if (k->out[0] != k->in[0])
-		memmove(k->out[0], k->in[0], ir_tensor_nbytes(T(0)));
+	size_t bytes = ir_tensor_nbytes(T(0));
+	if (bytes && k->out[0] != k->in[0])
+		memmove(k->out[0], k->in[0], bytes);
 	return 0;
 }
 
 int k_dropout(const struct ir_kctx *k)
 {
 	k_copy(k);
-	if (k->n->n_out > 1 && O(1) && k->out[1])
+	if (k->n->n_out > 1 && O(1) && k->out[1] && ir_tensor_numel(O(1)))
 		memset(k->out[1], 1, (size_t)ir_tensor_numel(O(1)));
 	return 0;
 }
@@ -449,6 +450,8 @@ int k_concat(const struct ir_kctx *k)
 	int64_t inner = ir_shape_numel(y->rank - axis - 1, y->dims + axis + 1) * (int64_t)es;
 	int64_t yrow = y->dims[axis] * inner, pos = 0;
 	char *out = k->out[0];
+	if (outer == 0)
+		return 0;
 	for (int i = 0; i < k->n->n_in; i++) {
 		int64_t blk = T(i)->dims[axis] * inner;
 		const char *in = k->in[i];
@@ -489,6 +492,8 @@ int k_split(const struct ir_kctx *k)
 	int64_t inner = ir_shape_numel(x->rank - axis - 1, x->dims + axis + 1) * (int64_t)es;
 	int64_t xrow = x->dims[axis] * inner, pos = 0;
 	const char *in = k->in[0];
+	if (outer == 0)
+		return 0;
 	for (int i = 0; i < k->n->n_out; i++) {
 		int64_t blk = split_part(k, axis, i) * inner;
 		char *out = k->out[i];
@@ -670,7 +675,7 @@ typedef uint64_t v4u64 __attribute__((vector_size(32)));
 
 #define TILE_T(TYPE, V)                                                       \
 	do {                                                                  \
-		const int64_t es = sizeof(TYPE);                              \
+		const int64_t esz = sizeof(TYPE);                             \
 		for (int64_t a0 = 0; a0 < na; a0 += TILE)                     \
 			for (int64_t b0 = 0; b0 < nb; b0 += TILE) {           \
 				int64_t a1 = a0 + TILE < na ? a0 + TILE : na; \
@@ -679,18 +684,18 @@ typedef uint64_t v4u64 __attribute__((vector_size(32)));
 				for (; a + 4 <= a1; a += 4) {                 \
 					int64_t b = b0;                       \
 					for (; b + 4 <= b1; b += 4) {         \
-						char *d = out + a * os + b * es; \
-						const char *s = in + a * es + b * is; \
+						char *d = out + a * os + b * esz; \
+						const char *s = in + a * esz + b * is; \
 						BLOCK4(V);                    \
 					}                                     \
 					for (; b < b1; b++)                   \
 						for (int64_t i = a; i < a + 4; i++) \
-							memcpy(out + i * os + b * es, \
-							       in + i * es + b * is, es); \
+							memcpy(out + i * os + b * esz, \
+							       in + i * esz + b * is, esz); \
 				}                                             \
 				for (; a < a1; a++)                           \
 					for (int64_t b = b0; b < b1; b++)     \
-						memcpy(out + a * os + b * es, in + a * es + b * is, es); \
+						memcpy(out + a * os + b * esz, in + a * esz + b * is, esz); \
 			}                                                     \
 	} while (0)
 
@@ -803,7 +808,7 @@ int k_constant_of_shape(const struct ir_kctx *k)
 	size_t es = ir_dtype_size(y->dtype), bytes = ir_tensor_nbytes(y);
 	if (v && v->t && v->t->data)
 		kd_fill(k->out[0], bytes, v->t->data, es);
-	else
+	else if (bytes)
 		memset(k->out[0], 0, bytes);
 	return 0;
 }

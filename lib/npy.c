@@ -7,6 +7,7 @@
  * '\n', then the raw elements.
  */
 #include "npy.h"
+#include "onnx.h"
 #include "util.h"
 
 #include <errno.h>
@@ -200,4 +201,23 @@ int npy_write(const char *path, enum ir_dtype dt, int rank, const int64_t *dims,
 	}
 	free(tmp);
 	return 0;
+}
+
+struct ir_tensor *tensor_file_read(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		ir_error("%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	unsigned char magic[6] = {0};
+	size_t got = fread(magic, 1, 6, f);
+	fclose(f);
+	if (got == 6 && !memcmp(magic, "\x93NUMPY", 6))
+		return npy_read(path);
+	size_t l = strlen(path);
+	if (l > 3 && !strcmp(path + l - 3, ".pb"))
+		return onnx_tensor_read(path);
+	ir_error("%s: not an .npy file (no \\x93NUMPY magic) nor a .pb TensorProto", path);
+	return NULL;
 }

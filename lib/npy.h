@@ -15,4 +15,8 @@ struct ir_tensor *npy_read(const char *path);
 int npy_write(const char *path, enum ir_dtype dt, int rank, const int64_t *dims,
 	      const void *data);
 
+/* Reads a tensor file of either kind the tools accept: .npy (by its magic)
+ * or a serialized ONNX TensorProto (the ONNX test data's .pb files). */
+struct ir_tensor *tensor_file_read(const char *path);
+
 #endif

@@ -16,18 +16,19 @@
 
 #include "ir.h"
 
-/* --input-shape NAME=1x3x48x192 */
+/* --input-shape NAME=1x3x48x192, or --freeze NAME=FILE (value set: the
+ * input becomes a constant holding value, shape and dtype from the file). */
 struct onnx_shape {
 	const char *name;
 	int rank;
 	int64_t dims[IR_MAX_RANK];
+	struct ir_tensor *value;
 	int used;
 };
 
-/* Set by onnx_import when it failed because the model uses something this
- * importer does not support (an op, an attribute form, a dtype), as opposed
- * to a malformed file; onnx2ir exits 3 then. */
-extern int onnx_unsupported;
+/* When onnx_import fails because the model uses something this importer
+ * does not support (an op, an attribute form, a dtype), as opposed to a
+ * malformed file, it sets ir_err_unsupported (ir.h); onnx2ir exits 3 then. */
 
 struct ir_graph *onnx_import(const char *path, int n_shapes, struct onnx_shape *shapes);
 

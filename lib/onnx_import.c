@@ -22,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int onnx_unsupported;
 
 #define MAX_OPSET 17
 
@@ -36,16 +35,7 @@ struct importer {
 	int anon;               /* counter for unnamed nodes */
 };
 
-static int unsupported(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int unsupported(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(ir_errmsg, sizeof ir_errmsg, fmt, ap);
-	va_end(ap);
-	onnx_unsupported = 1;
-	return -1;
-}
+#define unsupported ir_unsupported
 
 /* "model.onnx: node "n" (Op, opset 11): " */
 static const char *ctx(const struct importer *im)
@@ -434,7 +424,10 @@ static int process_node(struct importer *im, int idx);
 
 static int conv_binary(struct importer *im, enum ir_op op)
 {
-	/* Min/Max/Sum-style variadic: fold into a chain of binary nodes. */
+	/* Min/Max/Sum-style variadic: fold into a chain of binary nodes; one
+	 * input is the identity. */
+	if ((op == IR_OP_MIN || op == IR_OP_MAX) && im->np->n_input == 1)
+		return emit(im, IR_OP_IDENTITY, 1) ? 0 : -1;
 	if (im->np->n_input < 2)
 		return ir_error("%sneeds two inputs", ctx(im));
 	if (op != IR_OP_MIN && op != IR_OP_MAX && im->np->n_input != 2)
@@ -1075,6 +1068,10 @@ static int conv_cast(struct importer *im)
 
 static int conv_constant_of_shape(struct importer *im)
 {
+	if (tin(im, 0) && !tin(im, 0)->data)
+		return unsupported("%sinput \"%s\" (shape) is computed at run time; it must be a "
+				   "constant (a shape subgraph that folds once --input-shape fixes "
+				   "the input shapes is fine)", ctx(im), tin(im, 0)->name);
 	struct ir_node *n = emit(im, IR_OP_CONSTANT_OF_SHAPE, 1);
 	if (!n)
 		return -1;
@@ -1288,7 +1285,7 @@ static int import_inputs(struct importer *im, const Onnx__GraphProto *gp, int n_
 		for (int d = 0; d < rank; d++) {
 			const Onnx__TensorShapeProto__Dimension *dim = tt->shape->dim[d];
 			if (dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE &&
-			    dim->dim_value > 0) {
+			    dim->dim_value >= 0) {
 				dims[d] = dim->dim_value;
 				ml += snprintf(model_dims + ml, sizeof model_dims - ml, "%s%lld",
 					       d ? "x" : "", (long long)dims[d]);
@@ -1308,14 +1305,17 @@ static int import_inputs(struct importer *im, const Onnx__GraphProto *gp, int n_
 		if (given) {
 			given->used = 1;
 			if (rank >= 0 && given->rank != rank)
-				return ir_error("%s: --input-shape %s has rank %d; the model's input is "
-						"%s (rank %d)", im->path, vi->name, given->rank,
-						model_dims, rank);
+				return ir_error("%s: %s %s has rank %d; the model's input is "
+						"%s (rank %d)", im->path,
+						given->value ? "--freeze" : "--input-shape", vi->name,
+						given->rank, model_dims, rank);
 			for (int d = 0; d < given->rank; d++)
-				if (rank >= 0 && dims[d] > 0 && dims[d] != given->dims[d])
-					return ir_error("%s: --input-shape %s: dim %d is %lld, but the "
+				if (rank >= 0 && dims[d] >= 0 && dims[d] != given->dims[d])
+					return ir_error("%s: %s %s: dim %d is %lld, but the "
 							"model fixes it to %lld (model shape %s)",
-							im->path, vi->name, d,
+							im->path,
+							given->value ? "--freeze" : "--input-shape",
+							vi->name, d,
 							(long long)given->dims[d], (long long)dims[d],
 							model_dims);
 			rank = given->rank;
@@ -1325,6 +1325,18 @@ static int import_inputs(struct importer *im, const Onnx__GraphProto *gp, int n_
 					"--input-shape %s=DIMS (e.g. 1x3x224x224)",
 					im->path, vi->name, rank < 0 ? "(no shape)" : model_dims,
 					vi->name);
+		}
+		if (given && given->value) {
+			if (given->value->dtype != dt)
+				return ir_error("%s: --freeze %s: the file holds %s; the model's input "
+						"is %s", im->path, vi->name,
+						ir_dtype_name(given->value->dtype), ir_dtype_name(dt));
+			size_t nb = ir_tensor_nbytes(given->value);
+			void *data = xmalloc(nb + 1);
+			memcpy(data, given->value->data, nb);
+			if (ir_const_add(im->g, vi->name, dt, rank, dims, data) < 0)
+				return -1;
+			continue;
 		}
 		int t = ir_tensor_add(im->g, vi->name, dt, rank, dims);
 		if (t < 0)
@@ -1338,8 +1350,10 @@ static int import_inputs(struct importer *im, const Onnx__GraphProto *gp, int n_
 			for (int i = 0; i < im->g->n_inputs; i++)
 				l += snprintf(names + l, l < sizeof names ? sizeof names - l : 0, "%s%s",
 					      i ? ", " : "", im->g->tensors[im->g->inputs[i]]->name);
-			return ir_error("%s: --input-shape names \"%s\", which is not a model input "
-					"(inputs: %s)", im->path, shapes[k].name, names);
+			return ir_error("%s: %s names \"%s\", which is not a model input "
+					"(inputs: %s)", im->path,
+					shapes[k].value ? "--freeze" : "--input-shape", shapes[k].name,
+					names);
 		}
 	return 0;
 }
@@ -1424,7 +1438,7 @@ static char *node_name(struct importer *im, const Onnx__NodeProto *np)
 
 struct ir_graph *onnx_import(const char *path, int n_shapes, struct onnx_shape *shapes)
 {
-	onnx_unsupported = 0;
+	ir_err_unsupported = 0;
 	size_t len;
 	void *buf = read_file(path, &len);
 	if (!buf)

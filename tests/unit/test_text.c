@@ -330,19 +330,19 @@ static void test_kitchen_sink(void)
 		"\" \"--input-shape\" \"x=1x3x4x4\" \"my model.onnx\"\n",
 		"provenance \"ir-fuse\" \"" BPU_TOOLCHAIN_VERSION "\"\n",
 		"march \"bpu-s\" \"name: bpu-s\\nmacs: 512\\n\\x01\\x7f\xc3\xa9 \\\"q\\\"\\x00tail\"\n",
-		"input x: f32[1,3,4,4] quant(i8, scale=[0.0125000002], axis=0, method=\"max\")\n",
+		"input x: f32[1,3,4,4] quant(i8, scale=[0.0125], axis=0, method=\"max\")\n",
 		"input \"in put/2:\": i64[2,1]\n",
 		"input \"_\": u8[]\n",
-		"const c.f32: f32[3,4] quant(i16, scale=[0.0125000002,0.5,3.00000011e-07], "
-		"zero_point=[0,-3,127], axis=1) = [0.0, -0.0, 1.0, -1.5, 0.100000001, "
-		"3.40282347e+38, 1.40129846e-45, inf, -inf, 16777216.0, 9.99999975e-06, "
-		"123456792.0]\n",
-		"const c.f64: f64[6] = [0.10000000000000001, -1.0000000000000001e+300, "
-		"4.9406564584124654e-324, 1.0, 0.66666666666666663, -0.0]\n",
-		"const c.f16: f16[11] = [0.0, -0.0, 1.0, 5.96046448e-08, 6.09755516e-05, "
-		"6.10351562e-05, 65504.0, inf, -inf, 0.333251953, -2.0]\n",
-		"const c.bf16: bf16[7] = [0.0, 1.0, 0.100097656, 3.38953139e+38, "
-		"9.18354962e-41, -inf, -123.5]\n",
+		"const c.f32: f32[3,4] quant(i16, scale=[0.0125,0.5,3e-07], "
+		"zero_point=[0,-3,127], axis=1) = [0.0, -0.0, 1.0, -1.5, 0.1, "
+		"3.4028235e+38, 1e-45, inf, -inf, 16777216.0, 1e-05, "
+		"1.2345679e+08]\n",
+		"const c.f64: f64[6] = [0.1, -1e+300, "
+		"5e-324, 1.0, 0.6666666666666666, -0.0]\n",
+		"const c.f16: f16[11] = [0.0, -0.0, 1.0, 5.9604645e-08, 6.097555e-05, "
+		"6.1035156e-05, 65504.0, inf, -inf, 0.33325195, -2.0]\n",
+		"const c.bf16: bf16[7] = [0.0, 1.0, 0.100097656, 3.3895314e+38, "
+		"9.1835e-41, -inf, -123.5]\n",
 		"const c.u8: u8[3] = [0, 1, 255]\n",
 		"const c.i8: i8[3] = [-128, 0, 127]\n",
 		"const c.u32: u32[2] = [0, 4294967295]\n",
@@ -354,16 +354,16 @@ static void test_kitchen_sink(void)
 		"const empty: f32[0,3] = []\n",
 		"node \"conv 1\" Conv(x, \"big weight\", _) -> (\"conv 1:out\": f32[1,3,4,4], _, "
 		"\"y\\\"\\\\\": bool[1,3,4,4]) an_int=-42 f_inf=-inf f_nan=nan f_one=1.0 "
-		"f_small=9.99999975e-06 floats=[1.0,-0.5,2.0] floats_empty=floats[] "
+		"f_small=1e-05 floats=[1.0,-0.5,2.0] floats_empty=floats[] "
 		"ints=[-9223372036854775808,0,9223372036854775807] ints_empty=ints[] "
 		"str=\"nearest \\\\ \\\"x\\\"\" str_empty=\"\" strings_empty=strings[] "
 		"value=tensor(f32[1], [0.0]) value_big=tensor(i64[1,20] quant(i8, "
-		"scale=[0.0125000002,0.5], zero_point=[0,-3], axis=-1, method=\"\"), [0, 0, 0, "
+		"scale=[0.0125,0.5], zero_point=[0,-3], axis=-1, method=\"\"), [0, 0, 0, "
 		"0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]) \"weird name=\"=\"v\" "
 		"zz_strings=[\"a\",\"b c\",\"\\\"\\n\"] | place=bpu segment=0 "
 		"reason=\"supported by the march \\\"bpu-s\\\"\" origin=\"Conv_0\"\n",
 		"node clip Clip(\"conv 1:out\", _, scalar) -> (r: f32[1,3,4,4] quant(i8, "
-		"scale=[0.0125000002], zero_point=[0], axis=0, method=\"kl\")) | place=cpu "
+		"scale=[0.0125], zero_point=[0], axis=0, method=\"kl\")) | place=cpu "
 		"segment=17\n",
 		"node \"_\" Identity(\"in put/2:\") -> (unknown: i64[2,1]) | origin=\"\"\n",
 		"node noop Dropout() -> ()\n",
@@ -551,7 +551,7 @@ static void test_hand_written(void)
 		"march \"bpu_s\"\n"
 		"input x: f32[1,2]\n"
 		"const w: f32[2] = [1.0, -2.0]\n"
-		"const h: f16[1] = [0.0999755859]\n"
+		"const h: f16[1] = [0.099975586]\n"
 		"const e: u64[1] = [18446744073709551615]\n"
 		"node n1 Mul(x, w) -> (y: f32[1,2]) a=[3.0,4.0] alpha=0.5 b=[1.0,2.5] beta=1 "
 		"c=ints[] d=[\"s\",\"t\"] g=\"tab\\thereA\" t=tensor(i32[2], [1, 2]) | place=cpu "
