@@ -3,7 +3,7 @@
 # targets. Settings a user may override: CC, CFLAGS, ARCHFLAGS, JOBS.
 
 CC        ?= cc
-CFLAGS    ?= -O2 -g
+CFLAGS    ?= -O2 -g -fvect-cost-model=dynamic
 ARCHFLAGS ?= -march=native
 WARN      := -Wall -Wextra
 BUILD     := build

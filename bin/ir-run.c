@@ -36,7 +36,8 @@ static const char usage[] =
 	"  --dump-all    also write every intermediate tensor into DIR\n"
 	"  --threads N   threads for GEMM-shaped work (default 1)\n"
 	"  --bench N     time N further runs; print median and min latency and peak RSS\n"
-	"  --profile     print time per node and per op type (stderr)";
+	"  --profile     print time per op type and the slowest nodes (stderr)\n"
+	"  --profile-out FILE  write time per node as TSV (node, op, output, ms per run)";
 
 struct dump {
 	const char *dir;
@@ -145,6 +146,7 @@ int main(int argc, char **argv)
 	const char *irpath = NULL, *outdir = NULL;
 	char *bind_name[256], *bind_file[256];
 	int n_bind = 0, dump_all = 0, threads = 1, bench = 0, profile = 0;
+	const char *profile_out = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -180,6 +182,10 @@ int main(int argc, char **argv)
 				bench = (int)v;
 		} else if (!strcmp(a, "--profile")) {
 			profile = 1;
+		} else if (!strcmp(a, "--profile-out")) {
+			if (++i >= argc)
+				usage_die(usage, "--profile-out needs a file name");
+			profile_out = argv[i];
 		} else if (a[0] == '-' && a[1]) {
 			usage_die(usage, "unknown option %s", a);
 		} else if (irpath) {
@@ -247,7 +253,7 @@ int main(int argc, char **argv)
 		}
 	}
 	struct dump d = {outdir, NULL, 0};
-	struct ir_exec_opts eo = {.threads = threads, .profile = profile};
+	struct ir_exec_opts eo = {.threads = threads, .profile = profile || profile_out};
 	if (dump_all) {
 		eo.on_tensor = on_tensor;
 		eo.ctx = &d;
@@ -300,6 +306,20 @@ int main(int argc, char **argv)
 	}
 	if (profile)
 		print_profile(g, ir_exec_node_seconds(x), 1 + bench);
+	if (profile_out) {
+		struct outfile o;
+		const double *sec = ir_exec_node_seconds(x);
+		outfile_open(&o, profile_out, 0, 0);
+		fprintf(o.f, "node\top\toutput\tms\n");
+		for (int i = 0; i < g->n_nodes; i++) {
+			char t[160];
+			const struct ir_node *n = &g->nodes[i];
+			fprintf(o.f, "%s\t%s\t%s\t%.4f\n", n->name, ir_op_name(n->op),
+				ir_tensor_type_str(g->tensors[n->out[0]], t, sizeof t),
+				sec[i] * 1e3 / (1 + bench));
+		}
+		outfile_commit(&o);
+	}
 	if (fflush(stdout) != 0 || ferror(stdout))
 		die("error writing to standard output:");
 	ir_exec_free(x);

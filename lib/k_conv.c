@@ -12,6 +12,7 @@
  *   - 1-D and 3-D (and any other rank): a plain direct loop nest.
  * Bias is added in the same pass over each output plane.
  */
+#include "k_winograd.h"
 #include "ops.h"
 #include "util.h"
 
@@ -19,10 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum conv_path { CONV_GENERIC, CONV_POINTWISE, CONV_DEPTHWISE, CONV_IM2COL };
+enum conv_path { CONV_GENERIC, CONV_POINTWISE, CONV_DEPTHWISE, CONV_IM2COL, CONV_WINOGRAD };
 
 struct conv {
 	enum conv_path path;
+	float *wino;                  /* CONV_WINOGRAD: the transformed filter */
 	int sp;                       /* spatial rank */
 	int64_t k[IR_MAX_RANK], s[IR_MAX_RANK], d[IR_MAX_RANK], p[2 * IR_MAX_RANK];
 	int64_t group;
@@ -54,6 +56,12 @@ int k_conv_prepare(const struct ir_graph *g, const struct ir_node *n, void **sta
 		c->path = CONV_POINTWISE;
 	} else if (w->dims[1] == 1 && c->group == x->dims[1] && w->dims[0] == c->group) {
 		c->path = CONV_DEPTHWISE;
+	} else if (c->k[0] == 3 && c->k[1] == 3 && c->s[0] == 1 && c->s[1] == 1 &&
+		   c->d[0] == 1 && c->d[1] == 1 && c->group == 1 && w->data &&
+		   x->dims[1] >= 8 && w->dims[0] >= 8) {
+		/* enough channels that the 16 products are real matrix work */
+		c->path = CONV_WINOGRAD;
+		c->wino = k_winograd_filter(w->data, w->dims[0], w->dims[1]);
 	} else {
 		c->path = CONV_IM2COL;
 	}
@@ -63,7 +71,10 @@ int k_conv_prepare(const struct ir_graph *g, const struct ir_node *n, void **sta
 
 void k_conv_release(void *state)
 {
-	free(state);
+	struct conv *c = state;
+	if (c)
+		free(c->wino);
+	free(c);
 }
 
 static void add_bias(float *restrict y, int64_t m, int64_t hw, const float *restrict b)
@@ -121,6 +132,73 @@ static void dw_channel(const float *restrict in, int64_t ih, int64_t iw, float *
 	}
 }
 
+/*
+ * The common depthwise shapes (3x3 and 5x5, stride 1 or 2, no dilation) go
+ * through a zero-padded copy of the plane, so the loop over output columns
+ * has no bounds to check and K*K fixed taps the compiler unrolls: it
+ * vectorizes across ox with every tap a contiguous load. For stride 2 the
+ * copy is split into even and odd columns, which keeps those loads
+ * contiguous too.
+ */
+#define DW_KERNEL(K, S)                                                                   \
+	static void dw_k##K##s##S(const float *restrict p, int64_t pw, float *restrict out,  \
+				  int64_t oh, int64_t ow, const float *restrict w, float bias) \
+	{                                                                                  \
+		/* S == 1: p is the padded plane, row stride pw. S == 2: p holds the even \
+		 * columns, then (at p + ph*pw) the odd ones, each row pw wide. */        \
+		int64_t ph = (oh - 1) * S + K;                                             \
+		const float *restrict odd = p + ph * pw;                                   \
+		for (int64_t oy = 0; oy < oh; oy++) {                                      \
+			float *restrict o = out + oy * ow;                                 \
+			for (int64_t ox = 0; ox < ow; ox++) {                              \
+				float acc = bias;                                          \
+				_Pragma("GCC unroll 5")                                    \
+				for (int ky = 0; ky < K; ky++) {                           \
+					const float *r = p + (oy * S + ky) * pw;           \
+					const float *ro = odd + (oy * S + ky) * pw;        \
+					_Pragma("GCC unroll 5")                            \
+					for (int kx = 0; kx < K; kx++) {                   \
+						float v = S == 1 ? r[ox + kx]              \
+							  : (kx & 1) ? ro[ox + kx / 2]     \
+								     : r[ox + kx / 2];     \
+						acc += w[ky * K + kx] * v;                 \
+					}                                                  \
+				}                                                          \
+				o[ox] = acc;                                               \
+			}                                                                  \
+		}                                                                          \
+	}
+DW_KERNEL(3, 1)
+DW_KERNEL(3, 2)
+DW_KERNEL(5, 1)
+DW_KERNEL(5, 2)
+
+/* Copies one input plane into the zero-padded layout the kernels above read:
+ * rows [0, ph), columns [0, (ow-1)*S + K) of the padded input starting at
+ * (-pad_t, -pad_l); for S == 2, even columns then odd columns. */
+static void dw_pad_plane(const float *restrict in, int64_t ih, int64_t iw, int64_t ph,
+			 int64_t pwid, int64_t pt, int64_t pl, int s, int64_t pw,
+			 float *restrict row, float *restrict dst)
+{
+	/* the input columns that land inside [0, pwid) */
+	int64_t x0 = pl < 0 ? 0 : pl, x1 = pl + iw < pwid ? pl + iw : pwid;
+	for (int64_t y = 0; y < ph; y++) {
+		int64_t iy = y - pt;
+		memset(row, 0, sizeof(float) * (size_t)(s * pw));
+		if (iy >= 0 && iy < ih && x1 > x0)
+			memcpy(row + x0, in + iy * iw + (x0 - pl), sizeof(float) * (size_t)(x1 - x0));
+		if (s == 1) {
+			memcpy(dst + y * pw, row, sizeof(float) * (size_t)pwid);
+		} else {
+			float *restrict ev = dst + y * pw, *restrict od = dst + (ph + y) * pw;
+			for (int64_t j = 0; j < pw; j++) {
+				ev[j] = row[2 * j];
+				od[j] = row[2 * j + 1];
+			}
+		}
+	}
+}
+
 static void conv_depthwise(const struct ir_kctx *k, const struct conv *c)
 {
 	const struct ir_tensor *x = k->ti[0], *y = k->to[0];
@@ -128,10 +206,35 @@ static void conv_depthwise(const struct ir_kctx *k, const struct conv *c)
 	float *out = k->out[0];
 	int64_t nb = x->dims[0], ch = x->dims[1], ih = x->dims[2], iw = x->dims[3];
 	int64_t oh = y->dims[2], ow = y->dims[3], ksz = c->k[0] * c->k[1];
+	int64_t K = c->k[0], S = c->s[0];
+	int fast = c->k[0] == c->k[1] && (K == 3 || K == 5) && c->s[0] == c->s[1] &&
+		   (S == 1 || S == 2) && c->d[0] == 1 && c->d[1] == 1;
+	if (!fast) {
+		for (int64_t i = 0; i < nb * ch; i++) {
+			int64_t cc = i % ch;
+			dw_channel(in + i * ih * iw, ih, iw, out + i * oh * ow, oh, ow,
+				   w + cc * ksz, b ? b[cc] : 0.0f, c);
+		}
+		return;
+	}
+	int64_t ph = (oh - 1) * S + K, pwid = (ow - 1) * S + K;
+	int64_t pw = S == 1 ? pwid : (pwid + 1) / 2;
+	float *pad = ir_scratch(sizeof(float) * (size_t)(ph * pw * S + 2 * pw + 2));
+	float *row = pad + ph * pw * S;
 	for (int64_t i = 0; i < nb * ch; i++) {
 		int64_t cc = i % ch;
-		dw_channel(in + i * ih * iw, ih, iw, out + i * oh * ow, oh, ow, w + cc * ksz,
-			   b ? b[cc] : 0.0f, c);
+		const float *wc = w + cc * ksz;
+		float bias = b ? b[cc] : 0.0f, *o = out + i * oh * ow;
+		dw_pad_plane(in + i * ih * iw, ih, iw, ph, pwid, c->p[0], c->p[1], (int)S, pw, row,
+			     pad);
+		if (K == 3 && S == 1)
+			dw_k3s1(pad, pw, o, oh, ow, wc, bias);
+		else if (K == 3)
+			dw_k3s2(pad, pw, o, oh, ow, wc, bias);
+		else if (S == 1)
+			dw_k5s1(pad, pw, o, oh, ow, wc, bias);
+		else
+			dw_k5s2(pad, pw, o, oh, ow, wc, bias);
 	}
 }
 
@@ -276,10 +379,22 @@ static void conv_generic(const struct ir_kctx *k, const struct conv *c)
 		}
 }
 
+static void conv_winograd(const struct ir_kctx *k, const struct conv *c)
+{
+	const struct ir_tensor *x = k->ti[0], *y = k->to[0];
+	const float *b = k->n->n_in > 2 ? k->in[2] : NULL;
+	int64_t ci = x->dims[1], ih = x->dims[2], iw = x->dims[3];
+	int64_t m = y->dims[1], oh = y->dims[2], ow = y->dims[3];
+	for (int64_t bi = 0; bi < x->dims[0]; bi++)
+		k_winograd_conv((const float *)k->in[0] + bi * ci * ih * iw, ci, ih, iw, c->wino, b,
+				(float *)k->out[0] + bi * m * oh * ow, m, oh, ow, c->p[0], c->p[1]);
+}
+
 int k_conv(const struct ir_kctx *k)
 {
 	const struct conv *c = k->state;
 	switch (c->path) {
+	case CONV_WINOGRAD: conv_winograd(k, c); break;
 	case CONV_POINTWISE: conv_pointwise(k, c); break;
 	case CONV_DEPTHWISE: conv_depthwise(k, c); break;
 	case CONV_IM2COL: conv_im2col(k, c); break;
