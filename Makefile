@@ -29,13 +29,13 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 # Debian packages the build, tests and demo need (make deps installs them).
 DEB_PKGS := build-essential pkg-config protobuf-c-compiler libprotobuf-c-dev \
 	libonnx-dev libonnx-testdata libarchive-dev libopenblas-dev parallel \
-	bats bats-assert bats-support nodejs npm netpbm
+	bats bats-assert bats-support nodejs npm netpbm time bc
 # Files whose presence means the packages above are installed.
 DEB_FILES := /usr/bin/protoc-c /usr/include/protobuf-c/protobuf-c.h \
 	$(ONNX_PROTO) /usr/share/libonnx-testdata/data/node \
 	/usr/include/archive.h /usr/bin/parallel /usr/bin/bats \
 	/usr/lib/bats/bats-assert/load.bash /usr/lib/bats/bats-support/load.bash \
-	/usr/bin/pkg-config /usr/bin/npm /usr/bin/pnmscale
+	/usr/bin/pkg-config /usr/bin/npm /usr/bin/pnmscale /usr/bin/time /usr/bin/bc
 
 .PHONY: all deps deps-check demo check test unit bats conformance bench models \
 	clean help

@@ -37,7 +37,8 @@ static const char usage[] =
 	"  --threads N   threads for GEMM-shaped work (default 1)\n"
 	"  --bench N     time N further runs; print median and min latency and peak RSS\n"
 	"  --profile     print time per op type and the slowest nodes (stderr)\n"
-	"  --profile-out FILE  write time per node as TSV (node, op, output, ms per run)";
+	"  --profile-out FILE  write time per node as TSV (node, op, output, ms per run)\n"
+	"  --no-fuse     run every node on its own (no fused elementwise chains)";
 
 struct dump {
 	const char *dir;
@@ -96,7 +97,8 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static void print_profile(const struct ir_graph *g, const double *sec, int runs)
+static void print_profile(const struct ir_exec *x, const struct ir_graph *g, const double *sec,
+			  int runs)
 {
 	double total = 0, per_op[IR_OP_COUNT] = {0};
 	int count[IR_OP_COUNT] = {0};
@@ -105,7 +107,8 @@ static void print_profile(const struct ir_graph *g, const double *sec, int runs)
 		per_op[g->nodes[i].op] += sec[i];
 		count[g->nodes[i].op]++;
 	}
-	fprintf(stderr, "%-24s %6s %10s %6s\n", "op", "nodes", "ms/run", "share");
+	fprintf(stderr, "%-24s %6s %10s %6s   (a fused elementwise chain counts under its "
+		"first op)\n", "op", "nodes", "ms/run", "share");
 	for (;;) {
 		int best = -1;
 		for (int o = 1; o < IR_OP_COUNT; o++)
@@ -131,10 +134,15 @@ static void print_profile(const struct ir_graph *g, const double *sec, int runs)
 		idx[k] = idx[b];
 		idx[b] = t;
 		const struct ir_node *n = &g->nodes[idx[k]];
-		char s[128];
-		fprintf(stderr, "  %8.3f ms  %-18s %s -> %s\n", sec[idx[k]] * 1e3 / runs,
-			ir_op_name(n->op), n->name,
-			ir_tensor_type_str(g->tensors[n->out[0]], s, sizeof s));
+		int fl = ir_exec_fused_len(x, idx[k]);
+		char s[128], ops[160] = "";
+		size_t l = 0;
+		for (int j = 0; j < (fl > 1 ? fl : 1) && l < sizeof ops; j++)
+			l += snprintf(ops + l, sizeof ops - l, "%s%s", j ? "+" : "",
+				      ir_op_name(g->nodes[idx[k] + j].op));
+		const struct ir_node *last = &g->nodes[idx[k] + (fl > 1 ? fl - 1 : 0)];
+		fprintf(stderr, "  %8.3f ms  %-18s %s -> %s\n", sec[idx[k]] * 1e3 / runs, ops, n->name,
+			ir_tensor_type_str(g->tensors[last->out[0]], s, sizeof s));
 	}
 	free(idx);
 }
@@ -142,10 +150,9 @@ static void print_profile(const struct ir_graph *g, const double *sec, int runs)
 int main(int argc, char **argv)
 {
 	argv0 = "ir-run";
-	blas_setup(argv);
 	const char *irpath = NULL, *outdir = NULL;
 	char *bind_name[256], *bind_file[256];
-	int n_bind = 0, dump_all = 0, threads = 1, bench = 0, profile = 0;
+	int n_bind = 0, dump_all = 0, threads = 1, bench = 0, profile = 0, no_fuse = 0;
 	const char *profile_out = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -182,6 +189,8 @@ int main(int argc, char **argv)
 				bench = (int)v;
 		} else if (!strcmp(a, "--profile")) {
 			profile = 1;
+		} else if (!strcmp(a, "--no-fuse")) {
+			no_fuse = 1;
 		} else if (!strcmp(a, "--profile-out")) {
 			if (++i >= argc)
 				usage_die(usage, "--profile-out needs a file name");
@@ -253,7 +262,8 @@ int main(int argc, char **argv)
 		}
 	}
 	struct dump d = {outdir, NULL, 0};
-	struct ir_exec_opts eo = {.threads = threads, .profile = profile || profile_out};
+	struct ir_exec_opts eo = {.threads = threads, .profile = profile || profile_out,
+				  .no_fuse = no_fuse};
 	if (dump_all) {
 		eo.on_tensor = on_tensor;
 		eo.ctx = &d;
@@ -305,7 +315,7 @@ int main(int argc, char **argv)
 		free(ms);
 	}
 	if (profile)
-		print_profile(g, ir_exec_node_seconds(x), 1 + bench);
+		print_profile(x, g, ir_exec_node_seconds(x), 1 + bench);
 	if (profile_out) {
 		struct outfile o;
 		const double *sec = ir_exec_node_seconds(x);

@@ -1,20 +1,16 @@
 /*
- * blas.h: OpenBLAS set-up for the tools that run graphs.
+ * blas.h: which kernels OpenBLAS runs.
  *
- * Debian's OpenBLAS (0.3.21) picks its kernels by CPU model at load time and
- * does not know CPUs newer than it (AMD Zen 5, for one): it falls back to its
- * AVX2 "Haswell" kernels even where AVX-512 is there, which halves GEMM
- * speed. blas_setup() checks for that case and, if so, re-executes the
- * program with OPENBLAS_CORETYPE=SkylakeX (OpenBLAS's AVX-512 kernels), the
- * documented way to override the choice; it has to be set before the
- * library loads, hence the exec. A user's own OPENBLAS_CORETYPE is never
- * overridden. Call it first thing in main, before reading any input.
+ * OpenBLAS picks its GEMM kernels by CPU detection when it loads, unless
+ * OPENBLAS_CORETYPE names a kernel set; the tools never override that
+ * variable (it is the user's), but report the choice next to timings,
+ * because AVX2 ("Haswell") and AVX-512 ("SkylakeX", "Cooperlake") kernels
+ * differ twofold in speed on the same machine.
  */
 #ifndef BLAS_H
 #define BLAS_H
 
-void blas_setup(char **argv);
-/* The kernel set OpenBLAS chose ("SkylakeX", "Haswell", ...). */
+/* The kernel set OpenBLAS chose ("Cooperlake", "Haswell", ...). */
 const char *blas_core(void);
 
 #endif

@@ -274,6 +274,13 @@ static void row_f32(const struct bin_ctx *c, void *o, const void *a, const void 
 	}
 }
 
+void ir_f32_binary_row(enum ir_op op, float *o, const float *a, const float *b, int64_t n,
+		       int ia, int ib)
+{
+	struct bin_ctx c = {.op = op};
+	row_f32(&c, o, a, b, n, ia, ib);
+}
+
 /* ---- other dtypes ------------------------------------------------------ */
 
 /* Same-dtype rows for f64 and the integers (Pow goes through row_pow).
@@ -568,6 +575,17 @@ static void unary_f32(const struct ir_node *node, float *o, const float *x, int6
 	default:
 		break;
 	}
+}
+
+void ir_f32_unary_row(const struct ir_node *node, float *o, const float *x, int64_t n)
+{
+	if (node->op == IR_OP_CLIP) {
+		struct ir_attr *mn = ir_attr_find(node, "min"), *mx = ir_attr_find(node, "max");
+		const float lo = mn ? mn->f : -INFINITY, hi = mx ? mx->f : INFINITY;
+		ELW_LOOP(n, float v = x[i]; v = v < lo ? lo : v; o[i] = v > hi ? hi : v);
+		return;
+	}
+	unary_f32(node, o, x, n);
 }
 
 /* min(max(h, 0), 1), keeping NaN (fmin and fmax would drop it). */

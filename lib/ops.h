@@ -109,6 +109,14 @@ IR_KERNEL(k_cast);
 IR_KERNEL(k_shape);
 IR_KERNEL(k_constant_of_shape);
 
+/* f32 rows for the executor's fused elementwise chains (k_eltwise.c): a
+ * binary op (Add, Sub, Mul, Div, Pow, Min, Max) where ia / ib 0 means a or b
+ * is one value for the whole row; a unary op or Clip, with the node's
+ * attributes. Exactly the arithmetic of k_binary, k_unary and k_clip. */
+void ir_f32_binary_row(enum ir_op op, float *o, const float *a, const float *b, int64_t n,
+		       int ia, int ib);
+void ir_f32_unary_row(const struct ir_node *node, float *o, const float *x, int64_t n);
+
 int k_conv_prepare(const struct ir_graph *g, const struct ir_node *n, void **state);
 void k_conv_release(void *state);
 

