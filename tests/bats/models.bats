@@ -128,6 +128,20 @@ same_threads() {
 @test "models: det --threads 2 is bit-identical to --threads 1" { same_threads det coffee; }
 @test "models: rec --threads 2 is bit-identical to --threads 1" { same_threads rec text; }
 
+@test "models: det fused elementwise chains give the bits --no-fuse gives" {
+	prepare det chelsea
+	ir-run -i x=in.npy -o fused m.ir
+	ir-run --no-fuse -i x=in.npy -o plain m.ir
+	assert_same_bits fused/sigmoid_0.tmp_0.npy plain/sigmoid_0.tmp_0.npy
+}
+
+@test "models: rec fused elementwise chains give the bits --no-fuse gives" {
+	prepare rec page
+	ir-run -i x=in.npy -o fused m.ir
+	ir-run --no-fuse -i x=in.npy -o plain m.ir
+	assert_same_bits fused/softmax_11.tmp_0.npy plain/softmax_11.tmp_0.npy
+}
+
 @test "models: det without --input-shape names the input and suggests the option" {
 	run --separate-stderr onnx2ir -o m.ir "$MODELS/ch_PP-OCRv4_det_infer.onnx"
 	assert_fails 1 'input "x"' "--input-shape x="
