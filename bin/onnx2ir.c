@@ -102,6 +102,11 @@ int main(int argc, char **argv)
 	}
 	if (!model)
 		usage_die(usage, "no model given");
+	for (int a = 0; a < n_shapes; a++)
+		for (int b = 0; b < a; b++)
+			if (!strcmp(shapes[a].name, shapes[b].name))
+				usage_die(usage, "input \"%s\" is given twice (--input-shape/--freeze)",
+					  shapes[a].name);
 	struct ir_graph *g = onnx_import(model, n_shapes, shapes);
 	if (!g) {
 		fprintf(stderr, "%s: %s\n", argv0, ir_errmsg);

@@ -3,6 +3,7 @@
  */
 #include "exec.h"
 #include "ops.h"
+#include "parallel.h"
 #include "util.h"
 
 #include <cblas.h>
@@ -277,37 +278,50 @@ static void plan_chains(struct ir_exec *x, const int *readers_outside)
 	free(slot);
 }
 
-static void run_chain(struct ir_exec *x, const struct chain *c)
+struct chain_job {
+	struct ir_exec *x;
+	const struct chain *c;
+};
+
+/* One (image, channel) plane of a chain: a work unit. */
+static void chain_plane(void *vj, int64_t p)
 {
+	const struct chain_job *j = vj;
+	const struct chain *c = j->c;
+	struct ir_exec *x = j->x;
 	float *buf = ir_scratch(sizeof(float) * CHAIN_BLOCK * CHAIN_MAX);
 	const float *loc[CHAIN_MAX];
-	for (int64_t p = 0; p < c->nimg * c->nch; p++) {
-		int64_t img = p / c->nch, ch = p % c->nch;
-		for (int64_t off = 0; off < c->plane; off += CHAIN_BLOCK) {
-			int64_t n = c->plane - off < CHAIN_BLOCK ? c->plane - off : CHAIN_BLOCK;
-			int64_t at = p * c->plane + off;
-			for (int k = 0; k < c->len; k++) {
-				const struct link *l = &c->links[k];
-				const float *a[2];
-				int inc[2];
-				for (int j = 0; j < l->n_in; j++) {
-					const struct opd *d = &l->in[j];
-					const float *base = x->data[d->idx];
-					inc[j] = d->kind != OPD_PLANE;
-					a[j] = d->kind == OPD_CHAIN ? loc[d->idx]
-					       : d->kind == OPD_FULL ? base + at
-								     : base + img * d->sn + ch * d->sc;
-				}
-				float *o = l->materialize ? (float *)x->data[l->out] + at
-							  : buf + k * CHAIN_BLOCK;
-				if (l->n_in == 2)
-					ir_f32_binary_row(l->n->op, o, a[0], a[1], n, inc[0], inc[1]);
-				else
-					ir_f32_unary_row(l->n, o, a[0], n);
-				loc[k] = o;
+	int64_t img = p / c->nch, ch = p % c->nch;
+	for (int64_t off = 0; off < c->plane; off += CHAIN_BLOCK) {
+		int64_t n = c->plane - off < CHAIN_BLOCK ? c->plane - off : CHAIN_BLOCK;
+		int64_t at = p * c->plane + off;
+		for (int k = 0; k < c->len; k++) {
+			const struct link *l = &c->links[k];
+			const float *a[2];
+			int inc[2];
+			for (int i = 0; i < l->n_in; i++) {
+				const struct opd *d = &l->in[i];
+				const float *base = x->data[d->idx];
+				inc[i] = d->kind != OPD_PLANE;
+				a[i] = d->kind == OPD_CHAIN  ? loc[d->idx]
+				       : d->kind == OPD_FULL ? base + at
+							     : base + img * d->sn + ch * d->sc;
 			}
+			float *o = l->materialize ? (float *)x->data[l->out] + at : buf + k * CHAIN_BLOCK;
+			if (l->n_in == 2)
+				ir_f32_binary_row(l->n->op, o, a[0], a[1], n, inc[0], inc[1]);
+			else
+				ir_f32_unary_row(l->n, o, a[0], n);
+			loc[k] = o;
 		}
 	}
+}
+
+static void run_chain(struct ir_exec *x, const struct chain *c)
+{
+	struct chain_job j = {x, c};
+	double work = (double)c->nimg * c->nch * c->plane * c->len;
+	ir_parallel_for(ir_threads_for(x->o.threads, work), c->nimg * c->nch, chain_plane, &j);
 }
 
 struct ir_exec *ir_exec_new(const struct ir_graph *g, const struct ir_exec_opts *o)
@@ -317,7 +331,9 @@ struct ir_exec *ir_exec_new(const struct ir_graph *g, const struct ir_exec_opts 
 	x->o = *o;
 	if (x->o.threads < 1)
 		x->o.threads = 1;
-	openblas_set_num_threads(x->o.threads);
+	/* OpenBLAS always single-threaded: --threads runs our own work units
+	 * (parallel.h), which keeps results independent of the thread count */
+	openblas_set_num_threads(1);
 	int nt = g->n_tensors, nn = g->n_nodes;
 	x->state = xcalloc(nn + 1, sizeof(void *));
 	for (int i = 0; i < nn; i++) {

@@ -181,6 +181,7 @@ struct ir_node {
 	int segment;
 	char *reason;
 	char *origin;
+	int line;              /* the text-form line it came from, 0 if none (not stored) */
 };
 
 /* ---- graphs ------------------------------------------------------------ */
@@ -283,6 +284,9 @@ int ir_graph_toposort(struct ir_graph *g);
  * for messages. NULL with ir_errmsg on failure. */
 struct ir_graph *ir_read(FILE *f, const char *what);
 struct ir_graph *ir_read_mem(const void *buf, size_t len, const char *what);
+/* The same without the operator checks (ir_graph_verify): for tests of the
+ * syntax alone. */
+struct ir_graph *ir_read_mem_unverified(const void *buf, size_t len, const char *what);
 /* Binary stream. Returns -1 on a write error. */
 int ir_write(const struct ir_graph *g, FILE *f);
 

@@ -4,6 +4,7 @@
  */
 #include "ir.h"
 #include "ir.pb-c.h"
+#include "ops.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -489,7 +490,31 @@ static int looks_like_text(const unsigned char *b, size_t len)
 	return len - i >= 3 && b[i] == 'i' && b[i + 1] == 'r' && (b[i + 2] == ' ' || b[i + 2] == '\t');
 }
 
+static struct ir_graph *verified(struct ir_graph *g, const char *what)
+{
+	int bad = -1;
+	if (g && ir_graph_verify(g, &bad) < 0) {
+		char msg[sizeof ir_errmsg];
+		snprintf(msg, sizeof msg, "%s", ir_errmsg);
+		if (bad >= 0 && g->nodes[bad].line > 0)
+			ir_error("%s:%d: %s", what, g->nodes[bad].line, msg);
+		else
+			ir_error("%s: %s", what, msg);
+		ir_graph_free(g);
+		return NULL;
+	}
+	return g;
+}
+
+
+/* Every stream, binary or text, is checked against the operator table
+ * before any tool sees it (formats/ir.md, invariants 3 and 4). */
 struct ir_graph *ir_read_mem(const void *vbuf, size_t len, const char *what)
+{
+	return verified(ir_read_mem_unverified(vbuf, len, what), what);
+}
+
+struct ir_graph *ir_read_mem_unverified(const void *vbuf, size_t len, const char *what)
 {
 	const unsigned char *b = vbuf;
 	if (len == 0) {

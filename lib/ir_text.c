@@ -1436,6 +1436,7 @@ static int parse_node(struct parser *ps)
 		}
 	}
 	struct ir_node *n = ir_node_add(g, name, op);
+	n->line = ps->line;
 	for (int i = 0; i < n_in; i++)
 		ir_node_add_input(n, in[i]);
 	for (int i = 0; i < n_out; i++)

@@ -14,6 +14,7 @@
  */
 #include "k_winograd.h"
 #include "ops.h"
+#include "parallel.h"
 #include "util.h"
 
 #include <cblas.h>
@@ -75,18 +76,6 @@ void k_conv_release(void *state)
 	if (c)
 		free(c->wino);
 	free(c);
-}
-
-static void add_bias(float *restrict y, int64_t m, int64_t hw, const float *restrict b)
-{
-	if (!b)
-		return;
-	for (int64_t i = 0; i < m; i++) {
-		float bi = b[i];
-		float *restrict row = y + i * hw;
-		for (int64_t j = 0; j < hw; j++)
-			row[j] += bi;
-	}
 }
 
 /* ---- depthwise --------------------------------------------------------- */
@@ -199,43 +188,55 @@ static void dw_pad_plane(const float *restrict in, int64_t ih, int64_t iw, int64
 	}
 }
 
+struct dw_job {
+	const struct ir_kctx *k;
+	const struct conv *c;
+	int64_t ch, ih, iw, oh, ow, ph, pwid, pw;
+};
+
+static void dw_unit(void *vj, int64_t i)
+{
+	const struct dw_job *j = vj;
+	const struct conv *c = j->c;
+	const float *in = j->k->in[0], *w = j->k->in[1];
+	const float *b = j->k->n->n_in > 2 ? j->k->in[2] : NULL;
+	int64_t cc = i % j->ch, K = c->k[0], S = c->s[0], ksz = c->k[0] * c->k[1];
+	const float *wc = w + cc * ksz;
+	float bias = b ? b[cc] : 0.0f, *o = (float *)j->k->out[0] + i * j->oh * j->ow;
+	if (!j->pw) { /* no fast kernel for this shape */
+		dw_channel(in + i * j->ih * j->iw, j->ih, j->iw, o, j->oh, j->ow, wc, bias, c);
+		return;
+	}
+	float *pad = ir_scratch(sizeof(float) * (size_t)(j->ph * j->pw * S + 2 * j->pw + 2));
+	float *row = pad + j->ph * j->pw * S;
+	dw_pad_plane(in + i * j->ih * j->iw, j->ih, j->iw, j->ph, j->pwid, c->p[0], c->p[1], (int)S,
+		     j->pw, row, pad);
+	if (K == 3 && S == 1)
+		dw_k3s1(pad, j->pw, o, j->oh, j->ow, wc, bias);
+	else if (K == 3)
+		dw_k3s2(pad, j->pw, o, j->oh, j->ow, wc, bias);
+	else if (S == 1)
+		dw_k5s1(pad, j->pw, o, j->oh, j->ow, wc, bias);
+	else
+		dw_k5s2(pad, j->pw, o, j->oh, j->ow, wc, bias);
+}
+
 static void conv_depthwise(const struct ir_kctx *k, const struct conv *c)
 {
 	const struct ir_tensor *x = k->ti[0], *y = k->to[0];
-	const float *in = k->in[0], *w = k->in[1], *b = k->n->n_in > 2 ? k->in[2] : NULL;
-	float *out = k->out[0];
-	int64_t nb = x->dims[0], ch = x->dims[1], ih = x->dims[2], iw = x->dims[3];
-	int64_t oh = y->dims[2], ow = y->dims[3], ksz = c->k[0] * c->k[1];
+	struct dw_job j = {.k = k, .c = c};
+	j.ch = x->dims[1], j.ih = x->dims[2], j.iw = x->dims[3];
+	j.oh = y->dims[2], j.ow = y->dims[3];
 	int64_t K = c->k[0], S = c->s[0];
 	int fast = c->k[0] == c->k[1] && (K == 3 || K == 5) && c->s[0] == c->s[1] &&
 		   (S == 1 || S == 2) && c->d[0] == 1 && c->d[1] == 1;
-	if (!fast) {
-		for (int64_t i = 0; i < nb * ch; i++) {
-			int64_t cc = i % ch;
-			dw_channel(in + i * ih * iw, ih, iw, out + i * oh * ow, oh, ow,
-				   w + cc * ksz, b ? b[cc] : 0.0f, c);
-		}
-		return;
+	if (fast) {
+		j.ph = (j.oh - 1) * S + K;
+		j.pwid = (j.ow - 1) * S + K;
+		j.pw = S == 1 ? j.pwid : (j.pwid + 1) / 2;
 	}
-	int64_t ph = (oh - 1) * S + K, pwid = (ow - 1) * S + K;
-	int64_t pw = S == 1 ? pwid : (pwid + 1) / 2;
-	float *pad = ir_scratch(sizeof(float) * (size_t)(ph * pw * S + 2 * pw + 2));
-	float *row = pad + ph * pw * S;
-	for (int64_t i = 0; i < nb * ch; i++) {
-		int64_t cc = i % ch;
-		const float *wc = w + cc * ksz;
-		float bias = b ? b[cc] : 0.0f, *o = out + i * oh * ow;
-		dw_pad_plane(in + i * ih * iw, ih, iw, ph, pwid, c->p[0], c->p[1], (int)S, pw, row,
-			     pad);
-		if (K == 3 && S == 1)
-			dw_k3s1(pad, pw, o, oh, ow, wc, bias);
-		else if (K == 3)
-			dw_k3s2(pad, pw, o, oh, ow, wc, bias);
-		else if (S == 1)
-			dw_k5s1(pad, pw, o, oh, ow, wc, bias);
-		else
-			dw_k5s2(pad, pw, o, oh, ow, wc, bias);
-	}
+	double work = (double)ir_tensor_numel(y) * c->k[0] * c->k[1];
+	ir_parallel_for(ir_threads_for(k->threads, work), x->dims[0] * j.ch, dw_unit, &j);
 }
 
 /* ---- im2col + sgemm ---------------------------------------------------- */
@@ -283,54 +284,98 @@ static void im2col_band(const float *restrict in, int64_t cg, int64_t ih, int64_
 	}
 }
 
+/* The work of one node as units that do not depend on the thread count
+ * (parallel.h): (image, group, band of output rows) for im2col, (image,
+ * group, block of output channels, block of columns) for pointwise. */
+struct conv_job {
+	const struct ir_kctx *k;
+	const struct conv *c;
+	int64_t nb, ci, ih, iw, m, oh, ow, g, cg, mg, kk;
+	int64_t rows, nband;      /* im2col: band height, bands per plane */
+	int64_t mblk, nblk, nm, nn;  /* pointwise: block sizes and counts */
+};
+
+static void im2col_unit(void *vj, int64_t u)
+{
+	const struct conv_job *j = vj;
+	const float *in = j->k->in[0], *w = j->k->in[1];
+	const float *b = j->k->n->n_in > 2 ? j->k->in[2] : NULL;
+	int64_t band = u % j->nband, gi = u / j->nband % j->g, bi = u / j->nband / j->g;
+	int64_t oy0 = band * j->rows, oy1 = oy0 + j->rows < j->oh ? oy0 + j->rows : j->oh;
+	int64_t cols = (oy1 - oy0) * j->ow;
+	const float *xin = in + (bi * j->ci + gi * j->cg) * j->ih * j->iw;
+	float *yout = (float *)j->k->out[0] + (bi * j->m + gi * j->mg) * j->oh * j->ow + oy0 * j->ow;
+	float *col = ir_scratch(sizeof(float) * j->kk * cols);
+	im2col_band(xin, j->cg, j->ih, j->iw, j->ow, oy0, oy1, j->c, col);
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)j->mg, (int)cols, (int)j->kk,
+		    1.0f, w + gi * j->mg * j->kk, (int)j->kk, col, (int)cols, 0.0f, yout,
+		    (int)(j->oh * j->ow));
+	if (b)
+		for (int64_t i = 0; i < j->mg; i++) {
+			float bi_ = b[gi * j->mg + i];
+			float *restrict row = yout + i * j->oh * j->ow;
+			for (int64_t q = 0; q < cols; q++)
+				row[q] += bi_;
+		}
+}
+
 static void conv_im2col(const struct ir_kctx *k, const struct conv *c)
 {
 	const struct ir_tensor *x = k->ti[0], *y = k->to[0];
-	const float *in = k->in[0], *w = k->in[1], *b = k->n->n_in > 2 ? k->in[2] : NULL;
-	float *out = k->out[0];
-	int64_t nb = x->dims[0], ci = x->dims[1], ih = x->dims[2], iw = x->dims[3];
-	int64_t m = y->dims[1], oh = y->dims[2], ow = y->dims[3];
-	int64_t g = c->group, cg = ci / g, mg = m / g;
-	int64_t kk = cg * c->k[0] * c->k[1];
+	struct conv_job j = {.k = k, .c = c};
+	j.nb = x->dims[0], j.ci = x->dims[1], j.ih = x->dims[2], j.iw = x->dims[3];
+	j.m = y->dims[1], j.oh = y->dims[2], j.ow = y->dims[3];
+	j.g = c->group, j.cg = j.ci / j.g, j.mg = j.m / j.g;
+	j.kk = j.cg * c->k[0] * c->k[1];
 	/* band height: keep the column buffer near 512 KiB (L2-sized) */
-	int64_t rows = (512 * 1024 / 4) / (kk * ow > 0 ? kk * ow : 1);
-	if (rows < 1)
-		rows = 1;
-	if (rows > oh)
-		rows = oh;
-	float *col = ir_scratch(sizeof(float) * kk * rows * ow);
-	for (int64_t bi = 0; bi < nb; bi++)
-		for (int64_t gi = 0; gi < g; gi++) {
-			const float *xin = in + (bi * ci + gi * cg) * ih * iw;
-			float *yout = out + (bi * m + gi * mg) * oh * ow;
-			const float *wg = w + gi * mg * kk;
-			for (int64_t oy0 = 0; oy0 < oh; oy0 += rows) {
-				int64_t oy1 = oy0 + rows < oh ? oy0 + rows : oh;
-				im2col_band(xin, cg, ih, iw, ow, oy0, oy1, c, col);
-				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)mg,
-					    (int)((oy1 - oy0) * ow), (int)kk, 1.0f, wg, (int)kk, col,
-					    (int)((oy1 - oy0) * ow), 0.0f, yout + oy0 * ow,
-					    (int)(oh * ow));
-			}
-			add_bias(yout, mg, oh * ow, b ? b + gi * mg : NULL);
+	j.rows = (512 * 1024 / 4) / (j.kk * j.ow > 0 ? j.kk * j.ow : 1);
+	if (j.rows < 1)
+		j.rows = 1;
+	if (j.rows > j.oh)
+		j.rows = j.oh;
+	j.nband = (j.oh + j.rows - 1) / j.rows;
+	double work = (double)ir_tensor_numel(y) * j.kk;
+	ir_parallel_for(ir_threads_for(k->threads, work), j.nb * j.g * j.nband, im2col_unit, &j);
+}
+
+static void pointwise_unit(void *vj, int64_t u)
+{
+	const struct conv_job *j = vj;
+	const float *in = j->k->in[0], *w = j->k->in[1];
+	const float *b = j->k->n->n_in > 2 ? j->k->in[2] : NULL;
+	int64_t hw = j->oh * j->ow;
+	int64_t nbk = u % j->nn, mbk = u / j->nn % j->nm, gi = u / j->nn / j->nm % j->g;
+	int64_t bi = u / j->nn / j->nm / j->g;
+	int64_t m0 = mbk * j->mblk, m1 = m0 + j->mblk < j->mg ? m0 + j->mblk : j->mg;
+	int64_t c0 = nbk * j->nblk, c1 = c0 + j->nblk < hw ? c0 + j->nblk : hw;
+	float *yout = (float *)j->k->out[0] + (bi * j->m + gi * j->mg + m0) * hw + c0;
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(m1 - m0), (int)(c1 - c0),
+		    (int)j->cg, 1.0f, w + (gi * j->mg + m0) * j->cg, (int)j->cg,
+		    in + (bi * j->ci + gi * j->cg) * hw + c0, (int)hw, 0.0f, yout, (int)hw);
+	if (b)
+		for (int64_t i = 0; i < m1 - m0; i++) {
+			float bi_ = b[gi * j->mg + m0 + i];
+			float *restrict row = yout + i * hw;
+			for (int64_t q = 0; q < c1 - c0; q++)
+				row[q] += bi_;
 		}
 }
 
 static void conv_pointwise(const struct ir_kctx *k, const struct conv *c)
 {
 	const struct ir_tensor *x = k->ti[0], *y = k->to[0];
-	const float *in = k->in[0], *w = k->in[1], *b = k->n->n_in > 2 ? k->in[2] : NULL;
-	float *out = k->out[0];
-	int64_t nb = x->dims[0], ci = x->dims[1], hw = x->dims[2] * x->dims[3];
-	int64_t m = y->dims[1], g = c->group, cg = ci / g, mg = m / g;
-	for (int64_t bi = 0; bi < nb; bi++)
-		for (int64_t gi = 0; gi < g; gi++) {
-			float *yout = out + (bi * m + gi * mg) * hw;
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)mg, (int)hw,
-				    (int)cg, 1.0f, w + gi * mg * cg, (int)cg,
-				    in + (bi * ci + gi * cg) * hw, (int)hw, 0.0f, yout, (int)hw);
-			add_bias(yout, mg, hw, b ? b + gi * mg : NULL);
-		}
+	struct conv_job j = {.k = k, .c = c};
+	j.nb = x->dims[0], j.ci = x->dims[1], j.oh = y->dims[2], j.ow = y->dims[3];
+	j.m = y->dims[1], j.g = c->group, j.cg = j.ci / j.g, j.mg = j.m / j.g;
+	/* blocks of 128 output channels by 4096 columns: enough units for a few
+	 * threads on the large maps, and big enough that packing is noise */
+	j.mblk = 128;
+	j.nblk = 4096;
+	j.nm = (j.mg + j.mblk - 1) / j.mblk;
+	j.nn = (j.oh * j.ow + j.nblk - 1) / j.nblk;
+	double work = (double)ir_tensor_numel(y) * j.cg;
+	ir_parallel_for(ir_threads_for(k->threads, work), j.nb * j.g * j.nm * j.nn, pointwise_unit,
+			&j);
 }
 
 /* ---- any rank, direct ---------------------------------------------------- */
@@ -385,9 +430,9 @@ static void conv_winograd(const struct ir_kctx *k, const struct conv *c)
 	const float *b = k->n->n_in > 2 ? k->in[2] : NULL;
 	int64_t ci = x->dims[1], ih = x->dims[2], iw = x->dims[3];
 	int64_t m = y->dims[1], oh = y->dims[2], ow = y->dims[3];
-	for (int64_t bi = 0; bi < x->dims[0]; bi++)
-		k_winograd_conv((const float *)k->in[0] + bi * ci * ih * iw, ci, ih, iw, c->wino, b,
-				(float *)k->out[0] + bi * m * oh * ow, m, oh, ow, c->p[0], c->p[1]);
+	double work = (double)ir_tensor_numel(y) * ci * 9;
+	k_winograd_conv(k->in[0], x->dims[0], ci, ih, iw, c->wino, b, k->out[0], m, oh, ow, c->p[0],
+			c->p[1], ir_threads_for(k->threads, work));
 }
 
 int k_conv(const struct ir_kctx *k)

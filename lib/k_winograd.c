@@ -21,6 +21,7 @@
  */
 #include "k_winograd.h"
 #include "ops.h"
+#include "parallel.h"
 #include "util.h"
 
 #include <cblas.h>
@@ -73,16 +74,21 @@ static void load_row(const float *in, int64_t ih, int64_t iw, int64_t iy, int64_
 	}
 }
 
-void k_winograd_conv(const float *in, int64_t c, int64_t ih, int64_t iw, const float *u,
-		     const float *bias, float *out, int64_t m, int64_t oh, int64_t ow,
-		     int64_t pt, int64_t pl)
+struct wino_job {
+	const float *in, *u, *bias;
+	float *out;
+	int64_t c, ih, iw, m, oh, ow, pt, pl, th, tw, band, nbands;
+};
+
+/* One band of tile rows [ty0, ty0 + band) of one image: a work unit. */
+static void wino_band(void *vj, int64_t unit)
 {
-	int64_t th = (oh + 1) / 2, tw = (ow + 1) / 2;
-	int64_t band = 256 / tw;  /* tile rows per band: about 256 tiles, in L2 */
-	if (band < 1)
-		band = 1;
-	if (band > th)
-		band = th;
+	const struct wino_job *jb = vj;
+	int64_t img = unit / jb->nbands, ty0 = unit % jb->nbands * jb->band;
+	const float *in = jb->in + img * jb->c * jb->ih * jb->iw, *u = jb->u, *bias = jb->bias;
+	float *out = jb->out + img * jb->m * jb->oh * jb->ow;
+	int64_t c = jb->c, ih = jb->ih, iw = jb->iw, m = jb->m, oh = jb->oh, ow = jb->ow;
+	int64_t pt = jb->pt, pl = jb->pl, th = jb->th, tw = jb->tw, band = jb->band;
 	int64_t nt_max = band * tw;
 	/* scratch: V[16][c][nt], P[16][m][nt], rows */
 	size_t nv = 16 * (size_t)c * nt_max, np = 16 * (size_t)m * nt_max;
@@ -95,8 +101,7 @@ void k_winograd_conv(const float *in, int64_t c, int64_t ih, int64_t iw, const f
 		od[i] = row + (2 * tw + 2) + (2 * i + 1) * (tw + 1);
 	}
 	float *y0 = row + (2 * tw + 2) + 8 * (tw + 1), *y1 = y0 + tw, *y2 = y1 + tw, *y3 = y2 + tw;
-
-	for (int64_t ty0 = 0; ty0 < th; ty0 += band) {
+	{
 		int64_t nty = ty0 + band <= th ? band : th - ty0, nt = nty * tw;
 		/* input transform: V[k][ci][t] */
 		for (int64_t ci = 0; ci < c; ci++) {
@@ -176,4 +181,21 @@ void k_winograd_conv(const float *in, int64_t c, int64_t ih, int64_t iw, const f
 			}
 		}
 	}
+}
+
+void k_winograd_conv(const float *in, int64_t nb, int64_t c, int64_t ih, int64_t iw,
+		     const float *u, const float *bias, float *out, int64_t m, int64_t oh,
+		     int64_t ow, int64_t pt, int64_t pl, int threads)
+{
+	struct wino_job j = {.in = in, .u = u, .bias = bias, .out = out, .c = c, .ih = ih,
+			     .iw = iw, .m = m, .oh = oh, .ow = ow, .pt = pt, .pl = pl};
+	j.th = (oh + 1) / 2;
+	j.tw = (ow + 1) / 2;
+	j.band = 256 / j.tw;  /* tile rows per band: about 256 tiles, in L2 */
+	if (j.band < 1)
+		j.band = 1;
+	if (j.band > j.th)
+		j.band = j.th;
+	j.nbands = (j.th + j.band - 1) / j.band;
+	ir_parallel_for(threads, nb * j.nbands, wino_band, &j);
 }

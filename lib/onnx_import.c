@@ -312,7 +312,8 @@ static int const_ints(const struct importer *im, size_t i, const char *what, int
 	if (!t->data)
 		return unsupported("%sinput \"%s\" (%s) is computed at run time; it must be a "
 				   "constant (a shape subgraph that folds once --input-shape fixes "
-				   "the input shapes is fine)", ctx(im), t->name, what);
+				   "the input shapes is fine; a model input can be fixed with "
+				   "--freeze %s=FILE)", ctx(im), t->name, what, t->name);
 	int64_t n = ir_tensor_numel(t);
 	if (n > max)
 		return ir_error("%sinput \"%s\" (%s) has %lld values; at most %d", ctx(im), t->name,
@@ -341,7 +342,8 @@ static int const_floats(const struct importer *im, size_t i, const char *what, f
 		return ir_error("%sinput %zu (%s) is missing", ctx(im), i, what);
 	if (!t->data)
 		return unsupported("%sinput \"%s\" (%s) is computed at run time; it must be a "
-				   "constant", ctx(im), t->name, what);
+				   "constant (a model input can be fixed with --freeze %s=FILE)",
+				   ctx(im), t->name, what, t->name);
 	int64_t n = ir_tensor_numel(t);
 	if (n > max)
 		return ir_error("%sinput \"%s\" (%s) has %lld values; at most %d", ctx(im), t->name,
@@ -1257,6 +1259,25 @@ static int process_node(struct importer *im, int idx)
 static int import_inputs(struct importer *im, const Onnx__GraphProto *gp, int n_shapes,
 			 struct onnx_shape *shapes)
 {
+	/* every --input-shape / --freeze must name a model input (checked
+	 * first, so a misspelt name is what the user hears about) */
+	for (int k = 0; k < n_shapes; k++) {
+		int found = 0;
+		for (size_t i = 0; i < gp->n_input && !found; i++)
+			found = !strcmp(gp->input[i]->name, shapes[k].name) &&
+				ir_tensor_find(im->g, shapes[k].name) < 0;
+		if (found)
+			continue;
+		char names[512] = "";
+		size_t l = 0;
+		for (size_t i = 0; i < gp->n_input; i++)
+			if (ir_tensor_find(im->g, gp->input[i]->name) < 0 && l < sizeof names)
+				l += snprintf(names + l, sizeof names - l, "%s%s", l ? ", " : "",
+					      gp->input[i]->name);
+		return ir_error("%s: %s names \"%s\", which is not a model input (inputs: %s)",
+				im->path, shapes[k].value ? "--freeze" : "--input-shape",
+				shapes[k].name, names);
+	}
 	for (size_t i = 0; i < gp->n_input; i++) {
 		const Onnx__ValueInfoProto *vi = gp->input[i];
 		if (ir_tensor_find(im->g, vi->name) >= 0)
@@ -1302,6 +1323,8 @@ static int import_inputs(struct importer *im, const Onnx__GraphProto *gp, int n_
 			if (ml >= sizeof model_dims)
 				ml = sizeof model_dims - 1;
 		}
+		if (rank == 0)
+			snprintf(model_dims, sizeof model_dims, "a scalar");
 		if (given) {
 			given->used = 1;
 			if (rank >= 0 && given->rank != rank)
@@ -1343,18 +1366,6 @@ static int import_inputs(struct importer *im, const Onnx__GraphProto *gp, int n_
 			return -1;
 		ir_graph_add_input(im->g, t);
 	}
-	for (int k = 0; k < n_shapes; k++)
-		if (!shapes[k].used) {
-			char names[512] = "";
-			size_t l = 0;
-			for (int i = 0; i < im->g->n_inputs; i++)
-				l += snprintf(names + l, l < sizeof names ? sizeof names - l : 0, "%s%s",
-					      i ? ", " : "", im->g->tensors[im->g->inputs[i]]->name);
-			return ir_error("%s: %s names \"%s\", which is not a model input "
-					"(inputs: %s)", im->path,
-					shapes[k].value ? "--freeze" : "--input-shape", shapes[k].name,
-					names);
-		}
 	return 0;
 }
 

@@ -15,67 +15,67 @@
 #define FOLD IR_OPF_FOLD_SHAPE
 
 const struct ir_op_info ir_ops[IR_OP_COUNT] = {
-	[IR_OP_ADD] = {"Add", 2, 2, 1, 1, FOLD, infer_binary, NULL, NULL, k_binary},
-	[IR_OP_SUB] = {"Sub", 2, 2, 1, 1, FOLD, infer_binary, NULL, NULL, k_binary},
-	[IR_OP_MUL] = {"Mul", 2, 2, 1, 1, FOLD, infer_binary, NULL, NULL, k_binary},
-	[IR_OP_DIV] = {"Div", 2, 2, 1, 1, FOLD, infer_binary, NULL, NULL, k_binary},
-	[IR_OP_POW] = {"Pow", 2, 2, 1, 1, 0, infer_binary, NULL, NULL, k_binary},
-	[IR_OP_MIN] = {"Min", 2, 2, 1, 1, FOLD, infer_binary, NULL, NULL, k_binary},
-	[IR_OP_MAX] = {"Max", 2, 2, 1, 1, FOLD, infer_binary, NULL, NULL, k_binary},
-	[IR_OP_RELU] = {"Relu", 1, 1, 1, 1, ELW, infer_unary, NULL, NULL, k_unary},
-	[IR_OP_LEAKY_RELU] = {"LeakyRelu", 1, 1, 1, 1, ELW, infer_unary, NULL, NULL, k_unary},
-	[IR_OP_PRELU] = {"PRelu", 2, 2, 1, 1, 0, infer_prelu, NULL, NULL, k_prelu},
-	[IR_OP_CLIP] = {"Clip", 1, 1, 1, 1, ELW, infer_clip, NULL, NULL, k_clip},
-	[IR_OP_SIGMOID] = {"Sigmoid", 1, 1, 1, 1, ELW, infer_unary, NULL, NULL, k_unary},
-	[IR_OP_TANH] = {"Tanh", 1, 1, 1, 1, ELW, infer_unary, NULL, NULL, k_unary},
-	[IR_OP_HARD_SIGMOID] = {"HardSigmoid", 1, 1, 1, 1, ELW, infer_unary, NULL, NULL, k_unary},
-	[IR_OP_HARD_SWISH] = {"HardSwish", 1, 1, 1, 1, ELW, infer_unary, NULL, NULL, k_unary},
-	[IR_OP_ERF] = {"Erf", 1, 1, 1, 1, ELW, infer_unary, NULL, NULL, k_unary},
-	[IR_OP_SQRT] = {"Sqrt", 1, 1, 1, 1, ELW, infer_unary, NULL, NULL, k_unary},
-	[IR_OP_EXP] = {"Exp", 1, 1, 1, 1, ELW, infer_unary, NULL, NULL, k_unary},
-	[IR_OP_LOG] = {"Log", 1, 1, 1, 1, ELW, infer_unary, NULL, NULL, k_unary},
-	[IR_OP_ABS] = {"Abs", 1, 1, 1, 1, ELW, infer_unary, NULL, NULL, k_unary},
-	[IR_OP_NEG] = {"Neg", 1, 1, 1, 1, ELW, infer_unary, NULL, NULL, k_unary},
-	[IR_OP_RECIPROCAL] = {"Reciprocal", 1, 1, 1, 1, ELW, infer_unary, NULL, NULL, k_unary},
-	[IR_OP_SOFTMAX] = {"Softmax", 1, 1, 1, 1, 0, infer_softmax, NULL, NULL, k_softmax},
-	[IR_OP_CONV] = {"Conv", 2, 3, 1, 1, 0, infer_conv, k_conv_prepare, k_conv_release, k_conv},
-	[IR_OP_CONV_TRANSPOSE] = {"ConvTranspose", 2, 3, 1, 1, 0, infer_conv_transpose, NULL,
+	[IR_OP_ADD] = {"Add", 2, 2, 1, 1, FOLD, "", infer_binary, NULL, NULL, k_binary},
+	[IR_OP_SUB] = {"Sub", 2, 2, 1, 1, FOLD, "", infer_binary, NULL, NULL, k_binary},
+	[IR_OP_MUL] = {"Mul", 2, 2, 1, 1, FOLD, "", infer_binary, NULL, NULL, k_binary},
+	[IR_OP_DIV] = {"Div", 2, 2, 1, 1, FOLD, "", infer_binary, NULL, NULL, k_binary},
+	[IR_OP_POW] = {"Pow", 2, 2, 1, 1, 0, "", infer_binary, NULL, NULL, k_binary},
+	[IR_OP_MIN] = {"Min", 2, 2, 1, 1, FOLD, "", infer_binary, NULL, NULL, k_binary},
+	[IR_OP_MAX] = {"Max", 2, 2, 1, 1, FOLD, "", infer_binary, NULL, NULL, k_binary},
+	[IR_OP_RELU] = {"Relu", 1, 1, 1, 1, ELW, "", infer_unary, NULL, NULL, k_unary},
+	[IR_OP_LEAKY_RELU] = {"LeakyRelu", 1, 1, 1, 1, ELW, "alpha", infer_unary, NULL, NULL, k_unary},
+	[IR_OP_PRELU] = {"PRelu", 2, 2, 1, 1, 0, "", infer_prelu, NULL, NULL, k_prelu},
+	[IR_OP_CLIP] = {"Clip", 1, 1, 1, 1, ELW, "max,min", infer_clip, NULL, NULL, k_clip},
+	[IR_OP_SIGMOID] = {"Sigmoid", 1, 1, 1, 1, ELW, "", infer_unary, NULL, NULL, k_unary},
+	[IR_OP_TANH] = {"Tanh", 1, 1, 1, 1, ELW, "", infer_unary, NULL, NULL, k_unary},
+	[IR_OP_HARD_SIGMOID] = {"HardSigmoid", 1, 1, 1, 1, ELW, "alpha,beta", infer_unary, NULL, NULL, k_unary},
+	[IR_OP_HARD_SWISH] = {"HardSwish", 1, 1, 1, 1, ELW, "", infer_unary, NULL, NULL, k_unary},
+	[IR_OP_ERF] = {"Erf", 1, 1, 1, 1, ELW, "", infer_unary, NULL, NULL, k_unary},
+	[IR_OP_SQRT] = {"Sqrt", 1, 1, 1, 1, ELW, "", infer_unary, NULL, NULL, k_unary},
+	[IR_OP_EXP] = {"Exp", 1, 1, 1, 1, ELW, "", infer_unary, NULL, NULL, k_unary},
+	[IR_OP_LOG] = {"Log", 1, 1, 1, 1, ELW, "", infer_unary, NULL, NULL, k_unary},
+	[IR_OP_ABS] = {"Abs", 1, 1, 1, 1, ELW, "", infer_unary, NULL, NULL, k_unary},
+	[IR_OP_NEG] = {"Neg", 1, 1, 1, 1, ELW, "", infer_unary, NULL, NULL, k_unary},
+	[IR_OP_RECIPROCAL] = {"Reciprocal", 1, 1, 1, 1, ELW, "", infer_unary, NULL, NULL, k_unary},
+	[IR_OP_SOFTMAX] = {"Softmax", 1, 1, 1, 1, 0, "axis", infer_softmax, NULL, NULL, k_softmax},
+	[IR_OP_CONV] = {"Conv", 2, 3, 1, 1, 0, "dilations,group,kernel_shape,pads,strides", infer_conv, k_conv_prepare, k_conv_release, k_conv},
+	[IR_OP_CONV_TRANSPOSE] = {"ConvTranspose", 2, 3, 1, 1, 0, "dilations,group,kernel_shape,output_padding,pads,strides", infer_conv_transpose, NULL,
 				  NULL, k_conv_transpose},
-	[IR_OP_GEMM] = {"Gemm", 2, 3, 1, 1, 0, infer_gemm, NULL, NULL, k_gemm},
-	[IR_OP_MATMUL] = {"MatMul", 2, 2, 1, 1, 0, infer_matmul, NULL, NULL, k_matmul},
-	[IR_OP_BATCH_NORM] = {"BatchNormalization", 5, 5, 1, 3, 0, infer_batch_norm, NULL, NULL,
+	[IR_OP_GEMM] = {"Gemm", 2, 3, 1, 1, 0, "alpha,beta,transA,transB", infer_gemm, NULL, NULL, k_gemm},
+	[IR_OP_MATMUL] = {"MatMul", 2, 2, 1, 1, 0, "", infer_matmul, NULL, NULL, k_matmul},
+	[IR_OP_BATCH_NORM] = {"BatchNormalization", 5, 5, 1, 3, 0, "epsilon,momentum,training_mode", infer_batch_norm, NULL, NULL,
 			      k_batch_norm},
-	[IR_OP_MAX_POOL] = {"MaxPool", 1, 1, 1, 2, 0, infer_pool, NULL, NULL, k_pool},
-	[IR_OP_AVERAGE_POOL] = {"AveragePool", 1, 1, 1, 1, 0, infer_pool, NULL, NULL, k_pool},
-	[IR_OP_GLOBAL_AVERAGE_POOL] = {"GlobalAveragePool", 1, 1, 1, 1, 0, infer_global_pool,
+	[IR_OP_MAX_POOL] = {"MaxPool", 1, 1, 1, 2, 0, "ceil_mode,dilations,kernel_shape,pads,storage_order,strides", infer_pool, NULL, NULL, k_pool},
+	[IR_OP_AVERAGE_POOL] = {"AveragePool", 1, 1, 1, 1, 0, "ceil_mode,count_include_pad,kernel_shape,pads,strides", infer_pool, NULL, NULL, k_pool},
+	[IR_OP_GLOBAL_AVERAGE_POOL] = {"GlobalAveragePool", 1, 1, 1, 1, 0, "", infer_global_pool,
 				       NULL, NULL, k_global_pool},
-	[IR_OP_GLOBAL_MAX_POOL] = {"GlobalMaxPool", 1, 1, 1, 1, 0, infer_global_pool, NULL, NULL,
+	[IR_OP_GLOBAL_MAX_POOL] = {"GlobalMaxPool", 1, 1, 1, 1, 0, "", infer_global_pool, NULL, NULL,
 				   k_global_pool},
-	[IR_OP_CONCAT] = {"Concat", 1, 1024, 1, 1, FOLD, infer_concat, NULL, NULL, k_concat},
-	[IR_OP_SPLIT] = {"Split", 1, 1, 1, 64, FOLD, infer_split, NULL, NULL, k_split},
-	[IR_OP_SLICE] = {"Slice", 1, 1, 1, 1, FOLD, infer_slice, NULL, NULL, k_slice},
-	[IR_OP_GATHER] = {"Gather", 2, 2, 1, 1, FOLD, infer_gather, NULL, NULL, k_gather},
-	[IR_OP_RESHAPE] = {"Reshape", 1, 1, 1, 1, VIEW | FOLD, infer_reshape, NULL, NULL, k_copy},
-	[IR_OP_TRANSPOSE] = {"Transpose", 1, 1, 1, 1, FOLD, infer_transpose, NULL, NULL,
+	[IR_OP_CONCAT] = {"Concat", 1, 1024, 1, 1, FOLD, "axis", infer_concat, NULL, NULL, k_concat},
+	[IR_OP_SPLIT] = {"Split", 1, 1, 1, 64, FOLD, "axis,split", infer_split, NULL, NULL, k_split},
+	[IR_OP_SLICE] = {"Slice", 1, 1, 1, 1, FOLD, "axes,ends,starts,steps", infer_slice, NULL, NULL, k_slice},
+	[IR_OP_GATHER] = {"Gather", 2, 2, 1, 1, FOLD, "axis", infer_gather, NULL, NULL, k_gather},
+	[IR_OP_RESHAPE] = {"Reshape", 1, 1, 1, 1, VIEW | FOLD, "allowzero,shape", infer_reshape, NULL, NULL, k_copy},
+	[IR_OP_TRANSPOSE] = {"Transpose", 1, 1, 1, 1, FOLD, "perm", infer_transpose, NULL, NULL,
 			     k_transpose},
-	[IR_OP_FLATTEN] = {"Flatten", 1, 1, 1, 1, VIEW | FOLD, infer_flatten, NULL, NULL, k_copy},
-	[IR_OP_SQUEEZE] = {"Squeeze", 1, 1, 1, 1, VIEW | FOLD, infer_squeeze, NULL, NULL, k_copy},
-	[IR_OP_UNSQUEEZE] = {"Unsqueeze", 1, 1, 1, 1, VIEW | FOLD, infer_unsqueeze, NULL, NULL,
+	[IR_OP_FLATTEN] = {"Flatten", 1, 1, 1, 1, VIEW | FOLD, "axis", infer_flatten, NULL, NULL, k_copy},
+	[IR_OP_SQUEEZE] = {"Squeeze", 1, 1, 1, 1, VIEW | FOLD, "axes", infer_squeeze, NULL, NULL, k_copy},
+	[IR_OP_UNSQUEEZE] = {"Unsqueeze", 1, 1, 1, 1, VIEW | FOLD, "axes", infer_unsqueeze, NULL, NULL,
 			     k_copy},
-	[IR_OP_EXPAND] = {"Expand", 1, 1, 1, 1, FOLD, infer_expand, NULL, NULL, k_expand},
-	[IR_OP_RESIZE] = {"Resize", 1, 1, 1, 1, 0, infer_resize, NULL, NULL, k_resize},
-	[IR_OP_PAD] = {"Pad", 1, 1, 1, 1, 0, infer_pad, NULL, NULL, k_pad},
-	[IR_OP_REDUCE_MEAN] = {"ReduceMean", 1, 1, 1, 1, 0, infer_reduce, NULL, NULL, k_reduce},
-	[IR_OP_REDUCE_MAX] = {"ReduceMax", 1, 1, 1, 1, 0, infer_reduce, NULL, NULL, k_reduce},
-	[IR_OP_REDUCE_MIN] = {"ReduceMin", 1, 1, 1, 1, 0, infer_reduce, NULL, NULL, k_reduce},
-	[IR_OP_REDUCE_SUM] = {"ReduceSum", 1, 1, 1, 1, 0, infer_reduce, NULL, NULL, k_reduce},
-	[IR_OP_ARGMAX] = {"ArgMax", 1, 1, 1, 1, 0, infer_argmax, NULL, NULL, k_argmax},
-	[IR_OP_IDENTITY] = {"Identity", 1, 1, 1, 1, VIEW | FOLD, infer_identity, NULL, NULL,
+	[IR_OP_EXPAND] = {"Expand", 1, 1, 1, 1, FOLD, "shape", infer_expand, NULL, NULL, k_expand},
+	[IR_OP_RESIZE] = {"Resize", 1, 1, 1, 1, 0, "coordinate_transformation_mode,cubic_coeff_a,exclude_outside,extrapolation_value,mode,nearest_mode,roi,scales,sizes", infer_resize, NULL, NULL, k_resize},
+	[IR_OP_PAD] = {"Pad", 1, 1, 1, 1, 0, "mode,pads,value", infer_pad, NULL, NULL, k_pad},
+	[IR_OP_REDUCE_MEAN] = {"ReduceMean", 1, 1, 1, 1, 0, "axes,keepdims,noop_with_empty_axes", infer_reduce, NULL, NULL, k_reduce},
+	[IR_OP_REDUCE_MAX] = {"ReduceMax", 1, 1, 1, 1, 0, "axes,keepdims,noop_with_empty_axes", infer_reduce, NULL, NULL, k_reduce},
+	[IR_OP_REDUCE_MIN] = {"ReduceMin", 1, 1, 1, 1, 0, "axes,keepdims,noop_with_empty_axes", infer_reduce, NULL, NULL, k_reduce},
+	[IR_OP_REDUCE_SUM] = {"ReduceSum", 1, 1, 1, 1, 0, "axes,keepdims,noop_with_empty_axes", infer_reduce, NULL, NULL, k_reduce},
+	[IR_OP_ARGMAX] = {"ArgMax", 1, 1, 1, 1, 0, "axis,keepdims,select_last_index", infer_argmax, NULL, NULL, k_argmax},
+	[IR_OP_IDENTITY] = {"Identity", 1, 1, 1, 1, VIEW | FOLD, "", infer_identity, NULL, NULL,
 			    k_copy},
-	[IR_OP_DROPOUT] = {"Dropout", 1, 1, 1, 2, VIEW, infer_identity, NULL, NULL, k_dropout},
-	[IR_OP_CAST] = {"Cast", 1, 1, 1, 1, FOLD, infer_cast, NULL, NULL, k_cast},
-	[IR_OP_SHAPE] = {"Shape", 1, 1, 1, 1, FOLD, infer_shape, NULL, NULL, k_shape},
-	[IR_OP_CONSTANT_OF_SHAPE] = {"ConstantOfShape", 1, 1, 1, 1, FOLD, infer_constant_of_shape,
+	[IR_OP_DROPOUT] = {"Dropout", 1, 1, 1, 2, VIEW, "", infer_identity, NULL, NULL, k_dropout},
+	[IR_OP_CAST] = {"Cast", 1, 1, 1, 1, FOLD, "to", infer_cast, NULL, NULL, k_cast},
+	[IR_OP_SHAPE] = {"Shape", 1, 1, 1, 1, FOLD, "end,start", infer_shape, NULL, NULL, k_shape},
+	[IR_OP_CONSTANT_OF_SHAPE] = {"ConstantOfShape", 1, 1, 1, 1, FOLD, "value", infer_constant_of_shape,
 				     NULL, NULL, k_constant_of_shape},
 };
 
@@ -145,6 +145,55 @@ int ir_node_infer(struct ir_graph *g, struct ir_node *n)
 	if (check_arity(g, n) < 0)
 		return -1;
 	return ir_ops[n->op].infer(g, n);
+}
+
+/* Is name in the comma-separated list? */
+static int in_list(const char *list, const char *name)
+{
+	size_t l = strlen(name);
+	for (const char *p = list; *p;) {
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (n == l && !strncmp(p, name, l))
+			return 1;
+		p += n + (e ? 1 : 0);
+	}
+	return 0;
+}
+
+int ir_graph_verify(struct ir_graph *g, int *bad_node)
+{
+	for (int i = 0; i < g->n_nodes; i++) {
+		struct ir_node *n = &g->nodes[i];
+		*bad_node = i;
+		const struct ir_op_info *op = &ir_ops[n->op];
+		for (int j = 0; j < n->n_attr; j++)
+			if (!in_list(op->attrs, n->attr[j].name))
+				return ir_error("%s\"%s\" is not an attribute of %s (it takes: %s)",
+						ir_node_ctx(n), n->attr[j].name, op->name,
+						*op->attrs ? op->attrs : "none");
+		struct ir_tensor decl[64];
+		for (int j = 0; j < n->n_out && j < 64; j++)
+			if (n->out[j] >= 0)
+				decl[j] = *g->tensors[n->out[j]];
+		if (ir_node_infer(g, n) < 0)
+			return -1;
+		for (int j = 0; j < n->n_out && j < 64; j++) {
+			if (n->out[j] < 0)
+				continue;
+			const struct ir_tensor *d = &decl[j], *t = g->tensors[n->out[j]];
+			if (d->rank < 0 || d->dtype == IR_DTYPE_UNDEFINED)
+				continue; /* left for inference to fill in */
+			if (d->dtype != t->dtype || d->rank != t->rank ||
+			    memcmp(d->dims, t->dims, sizeof(int64_t) * t->rank)) {
+				char a[160], b[160];
+				return ir_error("%soutput \"%s\" is declared %s, but the op gives %s",
+						ir_node_ctx(n), t->name, ir_tensor_type_str(d, a, sizeof a),
+						ir_tensor_type_str(t, b, sizeof b));
+			}
+		}
+	}
+	return 0;
 }
 
 int ir_graph_infer(struct ir_graph *g)

@@ -43,6 +43,7 @@ struct ir_op_info {
 	const char *name;
 	int min_in, max_in, min_out, max_out;
 	unsigned flags;
+	const char *attrs;     /* the attribute names it takes, comma-separated */
 	/* Sets dtype and shape of every output from the inputs and attributes,
 	 * after checking them; -1 with ir_errmsg naming the node. */
 	int (*infer)(struct ir_graph *g, struct ir_node *n);
@@ -74,6 +75,11 @@ int ir_reduce_mask(const struct ir_node *n, int rank, unsigned *mask);
 
 /* Checks arity and runs the op's shape inference for one node. */
 int ir_node_infer(struct ir_graph *g, struct ir_node *n);
+/* Invariants 3 and 4 of formats/ir.md for a graph read from a stream:
+ * every attribute is one its op takes, and every output has the dtype and
+ * shape the op's rule gives (an output whose shape the text left unknown
+ * gets it). -1 with ir_errmsg naming the node, its index in *bad_node. */
+int ir_graph_verify(struct ir_graph *g, int *bad_node);
 
 /* Evaluates one node whose inputs all have data (constant folding, tests):
  * allocates and returns the outputs' data in outs[] (caller frees). */

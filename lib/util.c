@@ -97,7 +97,9 @@ void usage_die(const char *usage, const char *fmt, ...)
 		vmsg(fmt, ap);
 		va_end(ap);
 	}
-	fprintf(stderr, "usage: %s\n", usage);
+	/* the synopsis line only; -h prints the whole text */
+	const char *nl = strchr(usage, '\n');
+	fprintf(stderr, "usage: %.*s\n", nl ? (int)(nl - usage) : (int)strlen(usage), usage);
 	exit(2);
 }
 
