@@ -17,7 +17,7 @@
 set -eu
 BUILD=${BUILD:-build}
 RUNS=${RUNS:-20}
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 out=$BUILD/bench
 mkdir -p "$out"
 
