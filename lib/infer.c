@@ -878,16 +878,21 @@ int infer_cast(struct ir_graph *g, struct ir_node *n)
 	return set_out(g, n, 0, (enum ir_dtype)to, T(0)->rank, T(0)->dims);
 }
 
+void ir_shape_range(const struct ir_node *n, int rank, int64_t *start, int64_t *end)
+{
+	int64_t s = ir_attr_int(n, "start", 0), e = ir_attr_int(n, "end", rank);
+	if (s < 0)
+		s += rank;
+	if (e < 0)
+		e += rank;
+	*start = s < 0 ? 0 : s > rank ? rank : s;
+	*end = e < 0 ? 0 : e > rank ? rank : e;
+}
+
 int infer_shape(struct ir_graph *g, struct ir_node *n)
 {
-	int r = T(0)->rank;
-	int64_t s = ir_attr_int(n, "start", 0), e = ir_attr_int(n, "end", r);
-	if (s < 0)
-		s += r;
-	if (e < 0)
-		e += r;
-	s = s < 0 ? 0 : s > r ? r : s;
-	e = e < 0 ? 0 : e > r ? r : e;
+	int64_t s, e;
+	ir_shape_range(n, T(0)->rank, &s, &e);
 	int64_t len = e > s ? e - s : 0;
 	return set_out(g, n, 0, IR_DTYPE_I64, 1, &len);
 }

@@ -280,9 +280,8 @@ int ir_graph_toposort(struct ir_graph *g);
 
 /* ---- I/O: formats/ir.md ------------------------------------------------ */
 
-/* Reads a binary or text IR stream (sniffs the magic); what names the input
- * for messages. NULL with ir_errmsg on failure. */
-struct ir_graph *ir_read(FILE *f, const char *what);
+/* Reads a binary or text IR stream held in memory (sniffs the magic); what
+ * names the input for messages. NULL with ir_errmsg on failure. */
 struct ir_graph *ir_read_mem(const void *buf, size_t len, const char *what);
 /* The same without the operator checks (ir_graph_verify): for tests of the
  * syntax alone. */

@@ -568,22 +568,3 @@ struct ir_graph *ir_read_mem_unverified(const void *vbuf, size_t len, const char
 	bpuir__model__free_unpacked(m, NULL);
 	return g;
 }
-
-struct ir_graph *ir_read(FILE *f, const char *what)
-{
-	size_t cap = 1 << 16, n = 0;
-	char *buf = xmalloc(cap);
-	for (;;) {
-		if (n == cap) {
-			cap *= 2;
-			buf = xrealloc(buf, cap);
-		}
-		size_t r = fread(buf + n, 1, cap - n, f);
-		n += r;
-		if (r == 0)
-			break;
-	}
-	struct ir_graph *g = ir_read_mem(buf, n, what);
-	free(buf);
-	return g;
-}

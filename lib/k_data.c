@@ -787,15 +787,8 @@ int k_transpose(const struct ir_kctx *k)
 
 int k_shape(const struct ir_kctx *k)
 {
-	int r = T(0)->rank;
-	int64_t s = ir_attr_int(k->n, "start", 0), e = ir_attr_int(k->n, "end", r);
-	if (s < 0)
-		s += r;
-	if (e < 0)
-		e += r;
-	s = s < 0 ? 0 : s > r ? r : s;
-	e = e < 0 ? 0 : e > r ? r : e;
-	int64_t *out = k->out[0];
+	int64_t s, e, *out = k->out[0];
+	ir_shape_range(k->n, T(0)->rank, &s, &e);
 	for (int64_t i = s; i < e; i++)
 		out[i - s] = T(0)->dims[i];
 	return 0;

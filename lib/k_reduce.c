@@ -15,61 +15,17 @@
  * practice; max and min propagate NaN as numpy does.
  *
  * Speed: as in k_eltwise.c, hot loops run in blocks of VB elements under
- * "GCC ivdep" so that gcc -O2 vectorizes them, and exp_f32 (a twin of the
- * one in k_eltwise.c, kept in step with it) replaces expf. Reductions are
+ * "GCC ivdep" so that gcc -O2 vectorizes them, and exp_f32 replaces expf
+ * (both from vecmath.h). Reductions are
  * split into lanes by hand: gcc does not reorder a float sum without
  * -ffast-math, but a sum per lane is no reordering.
  */
 #include "ops.h"
+#include "vecmath.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
-
-#define VB 16
-#define IVDEP _Pragma("GCC ivdep")
-
-#define ELW_LOOP(n, ...)                                                        \
-	do {                                                                    \
-		int64_t i_ = 0;                                                 \
-		for (; i_ + VB <= (n); i_ += VB) {                              \
-			IVDEP for (int j_ = 0; j_ < VB; j_++)                   \
-			{                                                       \
-				int64_t i = i_ + j_;                            \
-				__VA_ARGS__;                                    \
-			}                                                       \
-		}                                                               \
-		for (int64_t i = i_; i < (n); i++) {                            \
-			__VA_ARGS__;                                            \
-		}                                                               \
-	} while (0)
-
-static inline float pow2i_f32(int k)
-{
-	int32_t bits = (k + 127) << 23;
-	float f;
-	memcpy(&f, &bits, sizeof f);
-	return f;
-}
-
-/* e^x within about 1 ulp, without a libm call: see k_eltwise.c. */
-static inline float exp_f32(float x)
-{
-	float xc = x < 89.0f ? x : 89.0f;
-	xc = xc > -104.0f ? xc : -104.0f;
-	float kf = xc * 1.44269504f + 12582912.0f;
-	kf -= 12582912.0f;
-	int k = (int)kf;
-	float r = xc - kf * 0.693359375f;
-	r = r - kf * -2.12194440e-4f;
-	float z = r * r;
-	float p = (((((1.9875691500e-4f * r + 1.3981999507e-3f) * r + 8.3334519073e-3f) * r +
-		     4.1665795894e-2f) * r + 1.6666665459e-1f) * r + 5.0000001201e-1f) * z +
-		  r + 1.0f;
-	int k1 = k / 2;
-	float y = p * pow2i_f32(k1) * pow2i_f32(k - k1);
-	return x != x ? x : y;
-}
 
 /* ---- f32 row reductions ------------------------------------------------ */
 

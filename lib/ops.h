@@ -67,6 +67,9 @@ int ir_broadcast_shape(int ra, const int64_t *da, int rb, const int64_t *db,
 /* Normalized Slice for one tensor: per axis, first index, step and count. */
 int ir_slice_params(const struct ir_node *n, int rank, const int64_t *dims,
 		    int64_t *start, int64_t *step, int64_t *count);
+/* The dims [start, end) a Shape node reports (attributes start, end,
+ * negative from the end, clamped). */
+void ir_shape_range(const struct ir_node *n, int rank, int64_t *start, int64_t *end);
 /* Normalizes axis a into [0, rank); -1 if out of range. */
 int ir_norm_axis(int64_t a, int rank);
 /* The axes a Reduce* node reduces, as a bit mask (attribute axes,
