@@ -18,7 +18,10 @@ for n in $names; do [ -s "$dir/$n.png" ] || missing="$missing $n"; done
 mkdir -p "$dir"
 tmp=$(mktemp -d "$dir/.fetch.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-if ! (cd "$tmp" && apt-get download -q python3-skimage) > "$tmp/log" 2>&1; then
+# a machine whose package lists were never fetched needs them first (root only)
+if ! (cd "$tmp" && apt-get download -q python3-skimage) > "$tmp/log" 2>&1 &&
+	! { [ "$(id -u)" = 0 ] && apt-get update -qq > "$tmp/log" 2>&1 &&
+	    (cd "$tmp" && apt-get download -q python3-skimage) > "$tmp/log" 2>&1; }; then
 	echo "fetch-images.sh: apt-get download python3-skimage failed: $(tail -n 1 "$tmp/log")" >&2
 	exit 1
 fi
