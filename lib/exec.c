@@ -142,7 +142,7 @@ static int chain_unary(enum ir_op op)
 	case IR_OP_RELU: case IR_OP_LEAKY_RELU: case IR_OP_CLIP: case IR_OP_SIGMOID:
 	case IR_OP_TANH: case IR_OP_HARD_SIGMOID: case IR_OP_HARD_SWISH: case IR_OP_ERF:
 	case IR_OP_SQRT: case IR_OP_EXP: case IR_OP_LOG: case IR_OP_ABS: case IR_OP_NEG:
-	case IR_OP_RECIPROCAL:
+	case IR_OP_RECIPROCAL: case IR_OP_SILU: case IR_OP_GELU:
 		return 1;
 	default:
 		return 0;

@@ -131,7 +131,10 @@ int infer_binary(struct ir_graph *g, struct ir_node *n)
 int infer_unary(struct ir_graph *g, struct ir_node *n)
 {
 	enum ir_op op = n->op;
-	if (op == IR_OP_RELU || op == IR_OP_ABS || op == IR_OP_NEG) {
+	if (op == IR_OP_SILU || op == IR_OP_GELU) {
+		if (need_float(g, n, 0) < 0)
+			return -1;
+	} else if (op == IR_OP_RELU || op == IR_OP_ABS || op == IR_OP_NEG) {
 		if (need_numeric(n, T(0)) < 0)
 			return -1;
 	} else if (T(0)->dtype != IR_DTYPE_F32 && T(0)->dtype != IR_DTYPE_F64) {
@@ -229,6 +232,9 @@ int infer_conv(struct ir_graph *g, struct ir_node *n)
 			return ir_error("%sbias \"%s\" %s must be [%lld]", ir_node_ctx(n),
 					T(2)->name, SHP(T(2), s1), (long long)w->dims[0]);
 	}
+	struct ir_attr *lo = ir_attr_find(n, "act_min"), *hi = ir_attr_find(n, "act_max");
+	if ((lo && lo->type != IR_ATTR_FLOAT) || (hi && hi->type != IR_ATTR_FLOAT))
+		return ir_error("%sact_min and act_max must be floats", ir_node_ctx(n));
 	int64_t od[IR_MAX_RANK];
 	od[0] = x->dims[0];
 	od[1] = w->dims[0];
@@ -918,4 +924,47 @@ int infer_constant_of_shape(struct ir_graph *g, struct ir_node *n)
 		if (d[i] < 0)
 			return ir_error("%snegative dimension %lld", ir_node_ctx(n), (long long)d[i]);
 	return set_out(g, n, 0, dt, (int)s->dims[0], d);
+}
+
+int infer_layer_norm(struct ir_graph *g, struct ir_node *n)
+{
+	const struct ir_tensor *x = T(0);
+	char s1[128], s2[128];
+	int axis;
+	if (need_float(g, n, 0) < 0 || axis_attr(n, "axis", -1, x->rank, &axis) < 0)
+		return -1;
+	/* scale (and bias) cover the normalized dims [axis:] */
+	for (int i = 1; i < n->n_in; i++) {
+		if (n->in[i] < 0)
+			continue;
+		if (need_float(g, n, i) < 0)
+			return -1;
+		const struct ir_tensor *t = T(i);
+		int r;
+		int64_t d[IR_MAX_RANK];
+		if (ir_broadcast_shape(t->rank, t->dims, x->rank - axis, x->dims + axis, &r, d) < 0 ||
+		    r != x->rank - axis || memcmp(d, x->dims + axis, sizeof(int64_t) * r))
+			return ir_error("%s\"%s\" %s does not broadcast to the normalized dims %s",
+					ir_node_ctx(n), t->name, SHP(t, s1),
+					ir_shape_str(x->rank - axis, x->dims + axis, s2, sizeof s2));
+	}
+	/* Mean and InvStdDev: one per row, the normalized dims kept as 1s */
+	int64_t sd[IR_MAX_RANK];
+	for (int i = 0; i < x->rank; i++)
+		sd[i] = i < axis ? x->dims[i] : 1;
+	set_out(g, n, 1, IR_DTYPE_F32, x->rank, sd);
+	set_out(g, n, 2, IR_DTYPE_F32, x->rank, sd);
+	return same_as_input(g, n);
+}
+
+int infer_size(struct ir_graph *g, struct ir_node *n)
+{
+	return set_out(g, n, 0, IR_DTYPE_I64, 0, NULL);
+}
+
+/* Quantize and Dequantize mark BPU/CPU boundaries (ir-partition); before
+ * ir-quant gives them scales they pass f32 through unchanged. */
+int infer_quantize(struct ir_graph *g, struct ir_node *n)
+{
+	return same_as_input(g, n);
 }

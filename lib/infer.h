@@ -39,4 +39,8 @@ int infer_cast(struct ir_graph *g, struct ir_node *n);
 int infer_shape(struct ir_graph *g, struct ir_node *n);
 int infer_constant_of_shape(struct ir_graph *g, struct ir_node *n);
 
+int infer_size(struct ir_graph *g, struct ir_node *n);
+int infer_layer_norm(struct ir_graph *g, struct ir_node *n);
+int infer_quantize(struct ir_graph *g, struct ir_node *n);
+
 #endif

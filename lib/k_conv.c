@@ -192,6 +192,8 @@ struct dw_job {
 	const struct ir_kctx *k;
 	const struct conv *c;
 	int64_t ch, ih, iw, oh, ow, ph, pwid, pw;
+	int act;
+	float lo, hi;
 };
 
 static void dw_unit(void *vj, int64_t i)
@@ -205,6 +207,8 @@ static void dw_unit(void *vj, int64_t i)
 	float bias = b ? b[cc] : 0.0f, *o = (float *)j->k->out[0] + i * j->oh * j->ow;
 	if (!j->pw) { /* no fast kernel for this shape */
 		dw_channel(in + i * j->ih * j->iw, j->ih, j->iw, o, j->oh, j->ow, wc, bias, c);
+		if (j->act)
+			ir_f32_clamp(o, j->oh * j->ow, j->lo, j->hi);
 		return;
 	}
 	float *pad = ir_scratch(sizeof(float) * (size_t)(j->ph * j->pw * S + 2 * j->pw + 2));
@@ -219,6 +223,8 @@ static void dw_unit(void *vj, int64_t i)
 		dw_k5s1(pad, j->pw, o, j->oh, j->ow, wc, bias);
 	else
 		dw_k5s2(pad, j->pw, o, j->oh, j->ow, wc, bias);
+	if (j->act)
+		ir_f32_clamp(o, j->oh * j->ow, j->lo, j->hi);
 }
 
 static void conv_depthwise(const struct ir_kctx *k, const struct conv *c)
@@ -227,6 +233,7 @@ static void conv_depthwise(const struct ir_kctx *k, const struct conv *c)
 	struct dw_job j = {.k = k, .c = c};
 	j.ch = x->dims[1], j.ih = x->dims[2], j.iw = x->dims[3];
 	j.oh = y->dims[2], j.ow = y->dims[3];
+	j.act = ir_act_range(k->n, &j.lo, &j.hi);
 	int64_t K = c->k[0], S = c->s[0];
 	int fast = c->k[0] == c->k[1] && (K == 3 || K == 5) && c->s[0] == c->s[1] &&
 		   (S == 1 || S == 2) && c->d[0] == 1 && c->d[1] == 1;
@@ -293,6 +300,8 @@ struct conv_job {
 	int64_t nb, ci, ih, iw, m, oh, ow, g, cg, mg, kk;
 	int64_t rows, nband;      /* im2col: band height, bands per plane */
 	int64_t mblk, nblk, nm, nn;  /* pointwise: block sizes and counts */
+	int act;                     /* a fused activation: clamp to [lo, hi] */
+	float lo, hi;
 };
 
 static void im2col_unit(void *vj, int64_t u)
@@ -317,6 +326,9 @@ static void im2col_unit(void *vj, int64_t u)
 			for (int64_t q = 0; q < cols; q++)
 				row[q] += bi_;
 		}
+	if (j->act)
+		for (int64_t i = 0; i < j->mg; i++)
+			ir_f32_clamp(yout + i * j->oh * j->ow, cols, j->lo, j->hi);
 }
 
 static void conv_im2col(const struct ir_kctx *k, const struct conv *c)
@@ -327,6 +339,7 @@ static void conv_im2col(const struct ir_kctx *k, const struct conv *c)
 	j.m = y->dims[1], j.oh = y->dims[2], j.ow = y->dims[3];
 	j.g = c->group, j.cg = j.ci / j.g, j.mg = j.m / j.g;
 	j.kk = j.cg * c->k[0] * c->k[1];
+	j.act = ir_act_range(k->n, &j.lo, &j.hi);
 	/* band height: keep the column buffer near 512 KiB (L2-sized) */
 	j.rows = (512 * 1024 / 4) / (j.kk * j.ow > 0 ? j.kk * j.ow : 1);
 	if (j.rows < 1)
@@ -359,6 +372,9 @@ static void pointwise_unit(void *vj, int64_t u)
 			for (int64_t q = 0; q < c1 - c0; q++)
 				row[q] += bi_;
 		}
+	if (j->act)
+		for (int64_t i = 0; i < m1 - m0; i++)
+			ir_f32_clamp(yout + i * hw, c1 - c0, j->lo, j->hi);
 }
 
 static void conv_pointwise(const struct ir_kctx *k, const struct conv *c)
@@ -367,6 +383,7 @@ static void conv_pointwise(const struct ir_kctx *k, const struct conv *c)
 	struct conv_job j = {.k = k, .c = c};
 	j.nb = x->dims[0], j.ci = x->dims[1], j.oh = y->dims[2], j.ow = y->dims[3];
 	j.m = y->dims[1], j.g = c->group, j.cg = j.ci / j.g, j.mg = j.m / j.g;
+	j.act = ir_act_range(k->n, &j.lo, &j.hi);
 	/* blocks of 128 output channels by 4096 columns: enough units for a few
 	 * threads on the large maps, and big enough that packing is noise */
 	j.mblk = 128;
@@ -438,12 +455,19 @@ static void conv_winograd(const struct ir_kctx *k, const struct conv *c)
 int k_conv(const struct ir_kctx *k)
 {
 	const struct conv *c = k->state;
+	float lo, hi;
 	switch (c->path) {
-	case CONV_WINOGRAD: conv_winograd(k, c); break;
-	case CONV_POINTWISE: conv_pointwise(k, c); break;
-	case CONV_DEPTHWISE: conv_depthwise(k, c); break;
-	case CONV_IM2COL: conv_im2col(k, c); break;
-	default: conv_generic(k, c); break;
+	case CONV_WINOGRAD:
+		conv_winograd(k, c);
+		break;
+	case CONV_POINTWISE: conv_pointwise(k, c); return 0;  /* clamped per unit */
+	case CONV_DEPTHWISE: conv_depthwise(k, c); return 0;
+	case CONV_IM2COL: conv_im2col(k, c); return 0;
+	default:
+		conv_generic(k, c);
+		break;
 	}
+	if (ir_act_range(k->n, &lo, &hi))
+		ir_f32_clamp(k->out[0], ir_tensor_numel(k->to[0]), lo, hi);
 	return 0;
 }

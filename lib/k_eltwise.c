@@ -490,6 +490,15 @@ static void unary_f32(const struct ir_node *node, float *o, const float *x, int6
 		ELW_LOOP(n, float v = x[i]; float h = v * (1.0f / 6.0f) + 0.5f;
 			 h = h < 0.0f ? 0.0f : h; h = h > 1.0f ? 1.0f : h; o[i] = v * h);
 		break;
+	case IR_OP_SILU:
+		/* x * sigmoid(x), as the Mul(x, Sigmoid(x)) it replaces */
+		ELW_LOOP(n, float v = x[i]; o[i] = v * (1.0f / (1.0f + exp_f32(-v))));
+		break;
+	case IR_OP_GELU:
+		/* x * 0.5 * (1 + erf(x / sqrt 2)), the Erf form exporters write */
+		ELW_LOOP(n, float v = x[i];
+			 o[i] = v * 0.5f * (1.0f + erf_f32(v * 0.70710678118654752f)));
+		break;
 	case IR_OP_EXP:
 		ELW_LOOP(n, o[i] = exp_f32(x[i]));
 		break;
@@ -519,6 +528,11 @@ static void unary_f32(const struct ir_node *node, float *o, const float *x, int6
 	default:
 		break;
 	}
+}
+
+void ir_f32_clamp(float *y, int64_t n, float lo, float hi)
+{
+	ELW_LOOP(n, float v = y[i]; v = v < lo ? lo : v; y[i] = v > hi ? hi : v);
 }
 
 void ir_f32_unary_row(const struct ir_node *node, float *o, const float *x, int64_t n)

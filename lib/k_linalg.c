@@ -400,7 +400,7 @@ enum ct_mode {
 	CT_ND        /* 3-D and up: one GEMM, odometer scatter-add */
 };
 
-int k_conv_transpose(const struct ir_kctx *k)
+static int conv_transpose(const struct ir_kctx *k)
 {
 	const struct ir_node *n = k->n;
 	const float *X = k->in[0], *Wt = k->in[1];
@@ -481,5 +481,17 @@ int k_conv_transpose(const struct ir_kctx *k)
 					row_add_scalar(yg + m * g.out_size, bg[m], g.out_size);
 		}
 	}
+	return 0;
+}
+
+/* ConvTranspose, then the activation ir-fuse folded into it (act_min and
+ * act_max, a clamp). */
+int k_conv_transpose(const struct ir_kctx *k)
+{
+	float lo, hi;
+	if (conv_transpose(k) < 0)
+		return -1;
+	if (ir_act_range(k->n, &lo, &hi))
+		ir_f32_clamp(k->out[0], ir_tensor_numel(k->to[0]), lo, hi);
 	return 0;
 }

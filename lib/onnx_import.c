@@ -1201,8 +1201,20 @@ static int convert(struct importer *im)
 	if (!strcmp(op, "Dropout")) return conv_dropout(im);
 	if (!strcmp(op, "Cast")) return conv_cast(im);
 	if (!strcmp(op, "Shape")) return conv_simple(im, IR_OP_SHAPE, 1, A_SHAPE);
+	if (!strcmp(op, "Size")) return conv_simple(im, IR_OP_SIZE, 1, NULL);
 	if (!strcmp(op, "ConstantOfShape")) return conv_constant_of_shape(im);
 	if (!strcmp(op, "Constant")) return conv_constant(im);
+	if (!strcmp(op, "LayerNormalization")) {
+		if (oattr_int(im, "stash_type", 1) != 1)
+			return unsupported("%sstash_type %lld is not supported (only 1, f32)",
+					   ctx(im), (long long)oattr_int(im, "stash_type", 1));
+		struct ir_node *n = emit(im, IR_OP_LAYER_NORM, 3);
+		if (!n)
+			return -1;
+		ir_attr_set_int(n, "axis", oattr_int(im, "axis", -1));
+		ir_attr_set_float(n, "epsilon", oattr_float(im, "epsilon", 1e-5f));
+		return 0;
+	}
 	return unsupported("%soperator %s is not supported; run `onnx2ir --list-ops` for the "
 			   "supported ones", ctx(im), op);
 }
@@ -1212,7 +1224,7 @@ static int convert(struct importer *im)
 /* Should node n, whose inputs are known, be evaluated now? */
 static int foldable(const struct ir_graph *g, const struct ir_node *n)
 {
-	if (n->op == IR_OP_SHAPE)
+	if (n->op == IR_OP_SHAPE || n->op == IR_OP_SIZE)
 		return 1;
 	if (!(ir_ops[n->op].flags & IR_OPF_FOLD_SHAPE))
 		return 0;

@@ -7,6 +7,7 @@
 #include "util.h"
 
 #include <assert.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,10 +88,10 @@ const struct ir_op_info ir_ops[IR_OP_COUNT] = {
 		"axis",
 		infer_softmax, NULL, NULL, k_softmax},
 	[IR_OP_CONV] = {"Conv", 2, 3, 1, 1, 0,
-		"dilations,group,kernel_shape,pads,strides",
+		"act_max,act_min,dilations,group,kernel_shape,pads,strides",
 		infer_conv, k_conv_prepare, k_conv_release, k_conv},
 	[IR_OP_CONV_TRANSPOSE] = {"ConvTranspose", 2, 3, 1, 1, 0,
-		"dilations,group,kernel_shape,output_padding,pads,strides",
+		"act_max,act_min,dilations,group,kernel_shape,output_padding,pads,strides",
 		infer_conv_transpose, NULL, NULL, k_conv_transpose},
 	[IR_OP_GEMM] = {"Gemm", 2, 3, 1, 1, 0,
 		"alpha,beta,transA,transB",
@@ -180,9 +181,27 @@ const struct ir_op_info ir_ops[IR_OP_COUNT] = {
 	[IR_OP_CONSTANT_OF_SHAPE] = {"ConstantOfShape", 1, 1, 1, 1, FOLD,
 		"value",
 		infer_constant_of_shape, NULL, NULL, k_constant_of_shape},
+	[IR_OP_SILU] = {"SiLU", 1, 1, 1, 1, ELW,
+		"",
+		infer_unary, NULL, NULL, k_unary},
+	[IR_OP_GELU] = {"GELU", 1, 1, 1, 1, ELW,
+		"",
+		infer_unary, NULL, NULL, k_unary},
+	[IR_OP_SIZE] = {"Size", 1, 1, 1, 1, FOLD,
+		"",
+		infer_size, NULL, NULL, k_size},
+	[IR_OP_LAYER_NORM] = {"LayerNormalization", 2, 3, 1, 3, 0,
+		"axis,epsilon",
+		infer_layer_norm, NULL, NULL, k_layer_norm},
+	[IR_OP_QUANTIZE] = {"Quantize", 1, 1, 1, 1, ELW,
+		"",
+		infer_quantize, NULL, NULL, k_quantize},
+	[IR_OP_DEQUANTIZE] = {"Dequantize", 1, 1, 1, 1, ELW,
+		"",
+		infer_quantize, NULL, NULL, k_quantize},
 };
 
-_Static_assert(IR_OP_COUNT == 55, "a new op needs its row in ir_ops[] and formats/ir.md");
+_Static_assert(IR_OP_COUNT == 61, "a new op needs its row in ir_ops[] and formats/ir.md");
 
 const char *ir_op_name(enum ir_op op)
 {
@@ -204,6 +223,14 @@ const char *ir_node_ctx(const struct ir_node *n)
 	static char buf[512];
 	snprintf(buf, sizeof buf, "node \"%s\" (%s): ", n->name, ir_op_name(n->op));
 	return buf;
+}
+
+int ir_act_range(const struct ir_node *n, float *lo, float *hi)
+{
+	struct ir_attr *a = ir_attr_find(n, "act_min"), *b = ir_attr_find(n, "act_max");
+	*lo = a ? a->f : -INFINITY;
+	*hi = b ? b->f : INFINITY;
+	return a || b;
 }
 
 static __thread void *scratch_buf;

@@ -117,6 +117,9 @@ IR_KERNEL(k_dropout);
 IR_KERNEL(k_cast);
 IR_KERNEL(k_shape);
 IR_KERNEL(k_constant_of_shape);
+IR_KERNEL(k_layer_norm);
+IR_KERNEL(k_size);
+IR_KERNEL(k_quantize);
 
 /* f32 rows for the executor's fused elementwise chains (k_eltwise.c): a
  * binary op (Add, Sub, Mul, Div, Pow, Min, Max) where ia / ib 0 means a or b
@@ -125,6 +128,11 @@ IR_KERNEL(k_constant_of_shape);
 void ir_f32_binary_row(enum ir_op op, float *o, const float *a, const float *b, int64_t n,
 		       int ia, int ib);
 void ir_f32_unary_row(const struct ir_node *node, float *o, const float *x, int64_t n);
+/* y = min(max(y, lo), hi) in place (k_eltwise.c). */
+void ir_f32_clamp(float *y, int64_t n, float lo, float hi);
+/* The activation ir-fuse folded into a Conv or ConvTranspose: its clamp
+ * bounds (act_min, act_max; absent = unbounded). Returns 0 if it has none. */
+int ir_act_range(const struct ir_node *n, float *lo, float *hi);
 
 int k_conv_prepare(const struct ir_graph *g, const struct ir_node *n, void **state);
 void k_conv_release(void *state);

@@ -1,0 +1,81 @@
+/*
+ * k_norm.c: LayerNormalization, and the Quantize/Dequantize boundary
+ * markers (formats/ir.md, "Operators").
+ *
+ * LayerNormalization normalizes each row of the dims [axis:]: mean and
+ * (biased) variance accumulated in double, then y = (x - mean) /
+ * sqrt(var + epsilon) * scale + bias, with scale and bias broadcast over
+ * the row. It is what ir-fuse makes of the ReduceMean, Sub, Pow,
+ * ReduceMean, Add, Sqrt, Div, Mul, Add chain exporters write, and ONNX's
+ * LayerNormalization-17.
+ */
+#include "ops.h"
+
+#include <math.h>
+#include <string.h>
+
+/* One operand broadcast to the row of `len` elements: its value at j. */
+static const float *row_operand(const struct ir_tensor *t, const float *data, int64_t len,
+				float *tmp)
+{
+	int64_t n = ir_tensor_numel(t);
+	if (n == len)
+		return data;
+	/* broadcasting inside the row (a scale of [1] or [H,1]): expand once */
+	int64_t rep = len / (n ? n : 1);
+	for (int64_t j = 0; j < len; j++)
+		tmp[j] = n == 1 ? data[0] : data[(j / rep) % n];
+	return tmp;
+}
+
+int k_layer_norm(const struct ir_kctx *k)
+{
+	const struct ir_tensor *x = k->ti[0];
+	int axis = ir_norm_axis(ir_attr_int(k->n, "axis", -1), x->rank);
+	double eps = ir_attr_float(k->n, "epsilon", 1e-5f);
+	int64_t len = ir_shape_numel(x->rank - axis, x->dims + axis);
+	int64_t rows = len ? ir_tensor_numel(x) / len : 0;
+	float *tmp = ir_scratch(sizeof(float) * 2 * (size_t)(len ? len : 1));
+	const float *scale = row_operand(k->ti[1], k->in[1], len, tmp);
+	const float *bias = k->n->n_in > 2 && k->in[2]
+				    ? row_operand(k->ti[2], k->in[2], len, tmp + len)
+				    : NULL;
+	const float *in = k->in[0];
+	float *out = k->out[0];
+	for (int64_t r = 0; r < rows; r++) {
+		const float *xr = in + r * len;
+		float *yr = out + r * len;
+		double s = 0, q = 0;
+		for (int64_t j = 0; j < len; j++)
+			s += xr[j];
+		double mean = s / len;
+		for (int64_t j = 0; j < len; j++)
+			q += (xr[j] - mean) * (xr[j] - mean);
+		float m = (float)mean, inv = (float)(1.0 / sqrt(q / len + eps));
+		if (k->n->n_out > 1 && k->out[1])
+			((float *)k->out[1])[r] = m;
+		if (k->n->n_out > 2 && k->out[2])
+			((float *)k->out[2])[r] = inv;
+		for (int64_t j = 0; j < len; j++) {
+			float v = (xr[j] - m) * inv * scale[j];
+			yr[j] = bias ? v + bias[j] : v;
+		}
+	}
+	return 0;
+}
+
+/* Before ir-quant gives them scales, Quantize and Dequantize pass f32
+ * through; the executor may run them in place. */
+int k_quantize(const struct ir_kctx *k)
+{
+	if (k->out[0] != k->in[0])
+		memcpy(k->out[0], k->in[0], ir_tensor_nbytes(k->ti[0]));
+	return 0;
+}
+
+/* Size: the element count of the input, an i64 scalar (always folded). */
+int k_size(const struct ir_kctx *k)
+{
+	*(int64_t *)k->out[0] = ir_tensor_numel(k->ti[0]);
+	return 0;
+}
