@@ -186,6 +186,7 @@ struct ir_node {
 	char *reason;
 	char *origin;
 	int line;              /* the text-form line it came from, 0 if none (not stored) */
+	int dead;              /* marked for removal by a pass (not stored) */
 };
 
 /* ---- graphs ------------------------------------------------------------ */

@@ -377,6 +377,28 @@ static void pointwise_unit(void *vj, int64_t u)
 			ir_f32_clamp(yout + i * hw, c1 - c0, j->lo, j->hi);
 }
 
+/* A 1x1 conv over 1x1 maps (what ir-fuse makes of MatMul and Gemm): the
+ * images are the rows of one product, Y[nb, M] = X[nb, C] W^T, in blocks of
+ * 256 output channels. */
+static void rowwise_unit(void *vj, int64_t u)
+{
+	const struct conv_job *j = vj;
+	const float *in = j->k->in[0], *w = j->k->in[1];
+	const float *b = j->k->n->n_in > 2 ? j->k->in[2] : NULL;
+	int64_t m0 = u * j->mblk, m1 = m0 + j->mblk < j->m ? m0 + j->mblk : j->m;
+	float *y = (float *)j->k->out[0] + m0;
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)j->nb, (int)(m1 - m0),
+		    (int)j->ci, 1.0f, in, (int)j->ci, w + m0 * j->ci, (int)j->ci, 0.0f, y, (int)j->m);
+	for (int64_t r = 0; r < j->nb; r++) {
+		float *restrict row = y + r * j->m;
+		if (b)
+			for (int64_t q = 0; q < m1 - m0; q++)
+				row[q] += b[m0 + q];
+		if (j->act)
+			ir_f32_clamp(row, m1 - m0, j->lo, j->hi);
+	}
+}
+
 static void conv_pointwise(const struct ir_kctx *k, const struct conv *c)
 {
 	const struct ir_tensor *x = k->ti[0], *y = k->to[0];
@@ -384,6 +406,13 @@ static void conv_pointwise(const struct ir_kctx *k, const struct conv *c)
 	j.nb = x->dims[0], j.ci = x->dims[1], j.oh = y->dims[2], j.ow = y->dims[3];
 	j.m = y->dims[1], j.g = c->group, j.cg = j.ci / j.g, j.mg = j.m / j.g;
 	j.act = ir_act_range(k->n, &j.lo, &j.hi);
+	if (j.oh * j.ow == 1 && j.g == 1) {
+		j.mblk = 256;
+		double work = (double)j.nb * j.m * j.ci;
+		ir_parallel_for(ir_threads_for(k->threads, work), (j.m + j.mblk - 1) / j.mblk,
+				rowwise_unit, &j);
+		return;
+	}
 	/* blocks of 128 output channels by 4096 columns: enough units for a few
 	 * threads on the large maps, and big enough that packing is noise */
 	j.mblk = 128;

@@ -14,17 +14,29 @@
 #include <math.h>
 #include <string.h>
 
-/* One operand broadcast to the row of `len` elements: its value at j. */
-static const float *row_operand(const struct ir_tensor *t, const float *data, int64_t len,
-				float *tmp)
+/* One operand (scale or bias) broadcast, numpy-style, to a row of the
+ * normalized dims rd[0..rr): its value at every row position, aligned from
+ * the right. */
+static const float *row_operand(const struct ir_tensor *t, const float *data, int rr,
+				const int64_t *rd, float *tmp)
 {
-	int64_t n = ir_tensor_numel(t);
-	if (n == len)
+	int64_t len = ir_shape_numel(rr, rd);
+	if (ir_tensor_numel(t) == len)
 		return data;
-	/* broadcasting inside the row (a scale of [1] or [H,1]): expand once */
-	int64_t rep = len / (n ? n : 1);
-	for (int64_t j = 0; j < len; j++)
-		tmp[j] = n == 1 ? data[0] : data[(j / rep) % n];
+	for (int64_t j = 0; j < len; j++) {
+		int64_t rem = j, off = 0, stride = 1;
+		for (int i = rr - 1; i >= 0; i--) {
+			int64_t idx = rem % rd[i];
+			rem /= rd[i];
+			int ti = t->rank - (rr - i);
+			if (ti >= 0) {
+				if (t->dims[ti] != 1)
+					off += idx * stride;
+				stride *= t->dims[ti];
+			}
+		}
+		tmp[j] = data[off];
+	}
 	return tmp;
 }
 
@@ -36,9 +48,10 @@ int k_layer_norm(const struct ir_kctx *k)
 	int64_t len = ir_shape_numel(x->rank - axis, x->dims + axis);
 	int64_t rows = len ? ir_tensor_numel(x) / len : 0;
 	float *tmp = ir_scratch(sizeof(float) * 2 * (size_t)(len ? len : 1));
-	const float *scale = row_operand(k->ti[1], k->in[1], len, tmp);
+	int rr = x->rank - axis;
+	const float *scale = row_operand(k->ti[1], k->in[1], rr, x->dims + axis, tmp);
 	const float *bias = k->n->n_in > 2 && k->in[2]
-				    ? row_operand(k->ti[2], k->in[2], len, tmp + len)
+				    ? row_operand(k->ti[2], k->in[2], rr, x->dims + axis, tmp + len)
 				    : NULL;
 	const float *in = k->in[0];
 	float *out = k->out[0];

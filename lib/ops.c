@@ -88,10 +88,11 @@ const struct ir_op_info ir_ops[IR_OP_COUNT] = {
 		"axis",
 		infer_softmax, NULL, NULL, k_softmax},
 	[IR_OP_CONV] = {"Conv", 2, 3, 1, 1, 0,
-		"act_max,act_min,dilations,group,kernel_shape,pads,strides",
+		"act_max,act_min,dilations,group,kernel_shape,output_int32,pads,strides",
 		infer_conv, k_conv_prepare, k_conv_release, k_conv},
 	[IR_OP_CONV_TRANSPOSE] = {"ConvTranspose", 2, 3, 1, 1, 0,
-		"act_max,act_min,dilations,group,kernel_shape,output_padding,pads,strides",
+		"act_max,act_min,dilations,group,kernel_shape,output_int32,output_padding,pads,"
+		"strides",
 		infer_conv_transpose, NULL, NULL, k_conv_transpose},
 	[IR_OP_GEMM] = {"Gemm", 2, 3, 1, 1, 0,
 		"alpha,beta,transA,transB",

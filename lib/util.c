@@ -185,6 +185,9 @@ void outfile_commit(struct outfile *o)
 		unlink(o->tmp);
 		die("cannot rename %s to %s:", o->tmp, o->path);
 	}
+	free(o->path);
+	free(o->tmp);
+	o->path = o->tmp = NULL;
 }
 
 int parse_dims(const char *s, long long *dims, int max)

@@ -144,6 +144,7 @@ int main(void)
 {
 	/* name, n, c, h, w, m, kh, kw, sh, sw, dh, dw, pads t l b r, group, bias */
 	check("pointwise", 2, 16, 7, 9, 24, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1);
+	check("pointwise 1x1 maps", 40, 120, 1, 1, 300, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1);
 	check("pointwise grouped", 1, 16, 5, 5, 8, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 4, 0);
 	check("dw3x3 s1 pad1", 2, 6, 9, 13, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 6, 1);
 	check("dw3x3 s2 pad1", 1, 5, 10, 11, 5, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 5, 1);
