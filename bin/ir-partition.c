@@ -86,13 +86,28 @@ int main(int argc, char **argv)
 	if (partition_run(g, m, ni) < 0)
 		die("%s: %s", in && strcmp(in, "-") ? in : "<stdin>", ir_errmsg);
 	ir_graph_add_prov(g, "ir-partition", argc - 1, argv + 1);
+	/* both files are written to temporary names and renamed at the end,
+	 * so a failure leaves neither */
+	struct outfile ro = {0}, io;
 	if (report) {
-		struct outfile o;
-		outfile_open(&o, report, 0, 0);
-		partition_report(o.f, g, fmt);
-		outfile_commit(&o);
+		outfile_open(&ro, report, 0, 0);
+		partition_report(ro.f, g, fmt);
+		if (fflush(ro.f) != 0 || ferror(ro.f)) {
+			outfile_abort(&ro);
+			die("error writing %s:", report);
+		}
 	}
-	write_ir_output(g, out, text, force);
+	outfile_open(&io, out, !text, force);
+	int rc = text ? ir_text_write(g, io.f, 0) : ir_write(g, io.f);
+	if (rc < 0 || fflush(io.f) != 0 || ferror(io.f)) {
+		outfile_abort(&io);
+		if (report)
+			outfile_abort(&ro);
+		die("error writing %s:", out && strcmp(out, "-") ? out : "standard output");
+	}
+	if (report)
+		outfile_commit(&ro);
+	outfile_commit(&io);
 	partition_summary(stderr, g);
 	ir_graph_free(g);
 	nodeinfo_free(ni);

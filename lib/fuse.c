@@ -234,10 +234,13 @@ static int pass_identity(struct ir_graph *g, int *changed)
 		if (!ir_graph_is_output(g, y)) {
 			fuse_replace_uses(g, y, x);
 		} else {
+			/* the producer writes the output's name; x's other readers
+			 * read it under that name */
 			int p = fuse_producer(g, x);
-			if (p < 0 || fuse_uses(g, x) != 1 || g->nodes[p].n_out != 1)
+			if (p < 0 || ir_graph_is_output(g, x) || g->nodes[p].n_out != 1)
 				continue;
 			fuse_retarget_output(g, p, y);
+			fuse_replace_uses(g, x, y);
 		}
 		fuse_kill(g, i);
 		*changed = 1;
@@ -714,13 +717,13 @@ const struct fuse_pass fuse_passes[] = {
 	{"gelu", "x*0.5*(1+Erf(x/sqrt 2)) -> GELU", pass_gelu},
 	{"layer-norm", "ReduceMean/Sub/Pow/ReduceMean/Add/Sqrt/Div/Mul/Add -> LayerNormalization",
 	 pass_layer_norm},
-	{"gemm-to-conv", "Gemm, and MatMul by a constant (with the Add of a bias after it), -> "
-			 "Reshape, 1x1 Conv, Reshape",
-	 pass_gemm_to_conv},
 	{"fold-bn", "BatchNormalization into the Conv/ConvTranspose/Gemm before it; "
 		    "a lone one -> depthwise 1x1 Conv", pass_fold_bn},
 	{"fold-scale", "Mul/Div/Add/Sub by a per-channel constant into the Conv before it",
 	 pass_fold_scale},
+	{"gemm-to-conv", "Gemm, and MatMul by a constant (with the Add of a bias after it), -> "
+			 "Reshape, 1x1 Conv, Reshape",
+	 pass_gemm_to_conv},
 	{"fuse-activation", "Relu, Clip after a Conv/ConvTranspose -> its act_min/act_max",
 	 pass_fuse_activation},
 };
@@ -742,6 +745,8 @@ static int in_list(const char *list, const char *name)
 /* Every name in a comma list must be a pass. */
 static int check_names(const char *list, const char *opt)
 {
+	if (list && (!*list || list[strlen(list) - 1] == ','))
+		return ir_error("%s \"%s\": expected pass names separated by commas", opt, list);
 	for (const char *p = list; p && *p;) {
 		const char *e = strchr(p, ',');
 		size_t n = e ? (size_t)(e - p) : strlen(p);

@@ -254,6 +254,7 @@ void ir_node_free_contents(struct ir_node *n)
 	free(n->attr);
 	free(n->reason);
 	free(n->origin);
+	free(n->qtype);
 	memset(n, 0, sizeof *n);
 }
 

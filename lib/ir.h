@@ -185,6 +185,7 @@ struct ir_node {
 	int segment;
 	char *reason;
 	char *origin;
+	char *qtype;           /* "int16" when node-info asked for it (ir-partition) */
 	int line;              /* the text-form line it came from, 0 if none (not stored) */
 	int dead;              /* marked for removal by a pass (not stored) */
 };

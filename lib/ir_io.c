@@ -162,6 +162,7 @@ int ir_write(const struct ir_graph *g, FILE *f)
 		}
 		pn->reason = n->reason;
 		pn->origin = n->origin;
+		pn->qtype = n->qtype;
 		pg.nodes[i] = pn;
 	}
 
@@ -435,6 +436,8 @@ static struct ir_graph *graph_from_pb(const Bpuir__Model *m, const char *what)
 			n->reason = xstrdup(pn->reason);
 		if (pn->origin)
 			n->origin = xstrdup(pn->origin);
+		if (pn->qtype)
+			n->qtype = xstrdup(pn->qtype);
 	}
 	for (size_t i = 0; i < m->n_provenance; i++) {
 		const Bpuir__Provenance *p = m->provenance[i];

@@ -434,7 +434,7 @@ static void put_node(FILE *f, const struct ir_graph *g, const struct ir_node *n)
 		put_attr_value(f, &n->attr[i]);
 	}
 	int place = n->place == IR_PLACE_BPU || n->place == IR_PLACE_CPU;
-	if (place || n->segment >= 0 || n->reason || n->origin) {
+	if (place || n->segment >= 0 || n->reason || n->origin || n->qtype) {
 		fputs(" |", f);
 		if (place)
 			fputs(n->place == IR_PLACE_BPU ? " place=bpu" : " place=cpu", f);
@@ -447,6 +447,10 @@ static void put_node(FILE *f, const struct ir_graph *g, const struct ir_node *n)
 		if (n->origin) {
 			fputs(" origin=", f);
 			put_str(f, n->origin);
+		}
+		if (n->qtype) {
+			fputs(" qtype=", f);
+			put_str(f, n->qtype);
 		}
 	}
 	fputc('\n', f);
@@ -1463,7 +1467,7 @@ static int parse_node(struct parser *ps)
 		while (!at_eol(ps)) {
 			char key[32];
 			if (!lex_word(ps, key, sizeof key) || !lex_char(ps, '=')) {
-				perr(ps, "expected an annotation place=, segment=, reason= or origin= "
+				perr(ps, "expected an annotation place=, segment=, reason=, origin= or qtype= "
 					 "after '|', found %s", found(ps));
 				goto out;
 			}
@@ -1490,8 +1494,10 @@ static int parse_node(struct parser *ps)
 				    num_to_int(ps, &v, 0, INT32_MAX, &i, "segment") < 0)
 					goto out;
 				n->segment = (int)i;
-			} else if (strcmp(key, "reason") == 0 || strcmp(key, "origin") == 0) {
-				char **dst = key[0] == 'r' ? &n->reason : &n->origin;
+			} else if (strcmp(key, "reason") == 0 || strcmp(key, "origin") == 0 ||
+				   strcmp(key, "qtype") == 0) {
+				char **dst = key[0] == 'r' ? &n->reason : key[0] == 'o' ? &n->origin
+											: &n->qtype;
 				if (*dst) {
 					perr(ps, "%s is given twice", key);
 					goto out;
@@ -1500,7 +1506,7 @@ static int parse_node(struct parser *ps)
 					goto out;
 			} else {
 				perr(ps, "unknown annotation \"%s\"; the annotations after '|' are "
-					 "place, segment, reason and origin", key);
+					 "place, segment, reason, origin and qtype", key);
 				goto out;
 			}
 		}

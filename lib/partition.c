@@ -105,7 +105,16 @@ static int initial_places(struct part *p, const struct nodeinfo *ni)
 		const char *run_on = NULL, *dtype = NULL;
 		int line = 0;
 		int ok = march_check_node(p->m, g, n, why, sizeof why);
-		if (ni && nodeinfo_lookup(ni, n, &run_on, &dtype, &line) && run_on) {
+		int has_entry = ni && nodeinfo_lookup(ni, n, &run_on, &dtype, &line);
+		if (has_entry && dtype && strcmp(dtype, "int8")) {
+			if (!march_supports_int16(p->m, n->op))
+				return ir_error("%s:%d: node \"%s\" (%s): march %s has no %s for %s",
+						ni->path, line, n->name, ir_op_name(n->op), p->m->name,
+						dtype, ir_op_name(n->op));
+			free(g->nodes[i].qtype);
+			g->nodes[i].qtype = xstrdup(dtype);
+		}
+		if (has_entry && run_on) {
 			p->forced[i] = 1;
 			if (!strcmp(run_on, "cpu")) {
 				p->state[i] = S_CPU;
@@ -578,13 +587,14 @@ void partition_report(FILE *f, const struct ir_graph *g, enum report_format fmt)
 		fprintf(f, "%-*s  %-18s %-4s %-8s %s\n", w, n->name, ir_op_name(n->op),
 			n->place == IR_PLACE_BPU ? "BPU" : "CPU", seg, n->reason ? n->reason : "");
 	}
-	fprintf(f, "\nsubgraphs: %d on the BPU (%d nodes); %d nodes on the CPU besides the "
-		"%d conversions\n", c.subgraphs, c.bpu, c.cpu, c.conv);
+	fprintf(f, "\nsubgraphs: %d on the BPU (%d node%s); %d node%s on the CPU besides the "
+		"%d conversions\n", c.subgraphs, c.bpu, c.bpu == 1 ? "" : "s", c.cpu,
+		c.cpu == 1 ? "" : "s", c.conv);
 	for (int s = 0; s < c.subgraphs; s++) {
 		int cnt = 0;
 		for (int i = 0; i < g->n_nodes; i++)
 			cnt += g->nodes[i].place == IR_PLACE_BPU && g->nodes[i].segment == s;
-		fprintf(f, "  subgraph %d: %d nodes\n", s, cnt);
+		fprintf(f, "  subgraph %d: %d node%s\n", s, cnt, cnt == 1 ? "" : "s");
 	}
 	fprintf(f, "conversions: %d, %lld elements in all\n", c.conv, c.elements);
 	for (int i = 0; i < g->n_nodes; i++) {

@@ -9,9 +9,41 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 const char *argv0 = "bpu";
+
+/* Outputs open but not yet committed: die() removes their temporary files,
+ * so no path through an error leaves a partial output behind. */
+static struct outfile *pending[8];
+
+static void pending_add(struct outfile *o)
+{
+	for (int i = 0; i < 8; i++)
+		if (!pending[i]) {
+			pending[i] = o;
+			return;
+		}
+}
+
+static void pending_del(struct outfile *o)
+{
+	for (int i = 0; i < 8; i++)
+		if (pending[i] == o)
+			pending[i] = NULL;
+}
+
+static void pending_cleanup(void)
+{
+	for (int i = 0; i < 8; i++)
+		if (pending[i]) {
+			struct outfile *o = pending[i];
+			pending[i] = NULL;
+			if (o->tmp)
+				unlink(o->tmp);
+		}
+}
 
 static void oom(size_t n)
 {
@@ -78,6 +110,7 @@ void die(const char *fmt, ...)
 	va_start(ap, fmt);
 	vmsg(fmt, ap);
 	va_end(ap);
+	pending_cleanup();
 	exit(1);
 }
 
@@ -100,6 +133,7 @@ void usage_die(const char *usage, const char *fmt, ...)
 	/* the synopsis line only; -h prints the whole text */
 	const char *nl = strchr(usage, '\n');
 	fprintf(stderr, "usage: %.*s\n", nl ? (int)(nl - usage) : (int)strlen(usage), usage);
+	pending_cleanup();
 	exit(2);
 }
 
@@ -145,16 +179,32 @@ void outfile_open(struct outfile *o, const char *path, int binary, int force)
 		o->f = stdout;
 		return;
 	}
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		/* a FIFO or a device (/dev/null): written in place, never renamed
+		 * over */
+		o->f = fopen(path, "wb");
+		if (!o->f)
+			die("cannot open %s:", path);
+		o->dev = 1;
+		o->path = xstrdup(path);
+		return;
+	}
 	o->path = xstrdup(path);
 	o->tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
 	o->f = fopen(o->tmp, "wb");
 	if (!o->f)
 		die("cannot create %s:", o->tmp);
+	pending_add(o);
 }
 
 void outfile_abort(struct outfile *o)
 {
-	if (o->path) {
+	pending_del(o);
+	if (o->dev) {
+		if (o->f)
+			fclose(o->f);
+	} else if (o->path) {
 		if (o->f)
 			fclose(o->f);
 		unlink(o->tmp);
@@ -164,6 +214,7 @@ void outfile_abort(struct outfile *o)
 
 void outfile_commit(struct outfile *o)
 {
+	pending_del(o);
 	if (!o->path) {
 		if (fflush(stdout) != 0 || ferror(stdout))
 			die("error writing to standard output:");
@@ -174,6 +225,14 @@ void outfile_commit(struct outfile *o)
 		outfile_abort(o);
 		errno = e;
 		die("error writing %s:", o->path);
+	}
+	if (o->dev) {
+		if (fclose(o->f) != 0)
+			die("error writing %s:", o->path);
+		o->f = NULL;
+		free(o->path);
+		o->path = NULL;
+		return;
 	}
 	if (fclose(o->f) != 0) {
 		o->f = NULL;

@@ -37,6 +37,7 @@ struct outfile {
 	char *path;     /* final name, NULL for stdout */
 	char *tmp;      /* temporary name while writing */
 	FILE *f;
+	int dev;        /* path is a FIFO or device: written directly */
 };
 /* binary: refuse a terminal stdout unless force. Dies on failure. */
 void outfile_open(struct outfile *o, const char *path, int binary, int force);
