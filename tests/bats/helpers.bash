@@ -161,3 +161,27 @@ node_outputs() {
 		for (i = 1; i <= n; i++) if (a[i] != "_") { split(a[i], b, ": "); print b[1], b[2] }
 	}'
 }
+
+# The three PaddleOCR models: file name (in $MODELS, without .onnx), input
+# dims, img2npy flags (PaddleOCR's preprocessing for each).
+model_file() {
+	case $1 in
+	cls) echo ch_ppocr_mobile_v2.0_cls_infer ;;
+	det) echo ch_PP-OCRv4_det_infer ;;
+	rec) echo ch_PP-OCRv4_rec_infer ;;
+	esac
+}
+model_dims() {
+	case $1 in
+	cls) echo 1x3x48x192 ;;
+	det) echo 1x3x640x640 ;;
+	rec) echo 1x3x48x320 ;;
+	esac
+}
+model_prep() {
+	case $1 in
+	cls) echo --size 48x192 --keep-ratio --mean 0.5,0.5,0.5 --std 0.5,0.5,0.5 ;;
+	det) echo --size 640x640 --bgr --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225 ;;
+	rec) echo --size 48x320 --keep-ratio --mean 0.5,0.5,0.5 --std 0.5,0.5,0.5 ;;
+	esac
+}

@@ -595,27 +595,6 @@ node_line() {
 
 # ---- the PaddleOCR models ---------------------------------------------------
 
-model_file() {
-	case $1 in
-	cls) echo ch_ppocr_mobile_v2.0_cls_infer ;;
-	det) echo ch_PP-OCRv4_det_infer ;;
-	rec) echo ch_PP-OCRv4_rec_infer ;;
-	esac
-}
-model_dims() {
-	case $1 in
-	cls) echo 1x3x48x192 ;;
-	det) echo 1x3x640x640 ;;
-	rec) echo 1x3x48x320 ;;
-	esac
-}
-model_prep() {
-	case $1 in
-	cls) echo --size 48x192 --keep-ratio --mean 0.5,0.5,0.5 --std 0.5,0.5,0.5 ;;
-	det) echo --size 640x640 --bgr --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225 ;;
-	rec) echo --size 48x320 --keep-ratio --mean 0.5,0.5,0.5 --std 0.5,0.5,0.5 ;;
-	esac
-}
 
 # op_counts IR: "OP COUNT" per op, LC_ALL=C sorted by op.
 op_counts() {

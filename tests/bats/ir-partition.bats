@@ -588,20 +588,6 @@ check_partitioned() {
 
 # ---- the PaddleOCR models -----------------------------------------------------
 
-model_file() {
-	case $1 in
-	cls) echo ch_ppocr_mobile_v2.0_cls_infer ;;
-	det) echo ch_PP-OCRv4_det_infer ;;
-	rec) echo ch_PP-OCRv4_rec_infer ;;
-	esac
-}
-model_dims() {
-	case $1 in
-	cls) echo 1x3x48x192 ;;
-	det) echo 1x3x640x640 ;;
-	rec) echo 1x3x48x320 ;;
-	esac
-}
 
 # model_report MODEL MARCH: `onnx2ir | ir-fuse | ir-partition --march MARCH
 # --report R`; R must be tests/data/partition/MODEL.MARCH.report exactly,
