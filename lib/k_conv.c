@@ -413,10 +413,10 @@ static void conv_pointwise(const struct ir_kctx *k, const struct conv *c)
 				rowwise_unit, &j);
 		return;
 	}
-	/* blocks of 128 output channels by 4096 columns: enough units for a few
-	 * threads on the large maps, and big enough that packing is noise */
-	j.mblk = 128;
-	j.nblk = 4096;
+	/* blocks of 256 output channels by 16384 columns: enough units for a
+	 * few threads on the large maps, big enough that packing is noise */
+	j.mblk = 256;
+	j.nblk = 16384;
 	j.nm = (j.mg + j.mblk - 1) / j.mblk;
 	j.nn = (j.oh * j.ow + j.nblk - 1) / j.nblk;
 	double work = (double)ir_tensor_numel(y) * j.cg;
