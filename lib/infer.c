@@ -28,13 +28,31 @@ static int set_out(struct ir_graph *g, struct ir_node *n, int i, enum ir_dtype d
 	return 0;
 }
 
+/* A float op's output is f32; an integer conv's is its input's type, or
+ * i32 when it hands the CPU its accumulators. */
+static enum ir_dtype out_dtype(const struct ir_node *n, const struct ir_tensor *x)
+{
+	if (!ir_op_is_quantized(n->op))
+		return IR_DTYPE_F32;
+	return ir_attr_int(n, "output_int32", 0) ? IR_DTYPE_I32 : x->dtype;
+}
+
 static int same_as_input(struct ir_graph *g, struct ir_node *n)
 {
 	return set_out(g, n, 0, T(0)->dtype, T(0)->rank, T(0)->dims);
 }
 
+/* The data type the float ops take (f32), or for ir-quant's integer ops the
+ * quantized types: i8/i16 activations and weights, i32 biases. */
 static int need_float(struct ir_graph *g, struct ir_node *n, int i)
 {
+	if (ir_op_is_quantized(n->op)) {
+		enum ir_dtype t = T(i)->dtype;
+		if (t == IR_DTYPE_I8 || t == IR_DTYPE_I16 || t == IR_DTYPE_I32)
+			return 0;
+		return ir_error("%sinput \"%s\" is %s; this integer op takes i8, i16 or i32",
+				ir_node_ctx(n), T(i)->name, ir_dtype_name(T(i)->dtype));
+	}
 	if (T(i)->dtype != IR_DTYPE_F32)
 		return ir_unsupported("%sinput \"%s\" is %s; this operator takes f32", ir_node_ctx(n),
 				T(i)->name, ir_dtype_name(T(i)->dtype));
@@ -115,7 +133,9 @@ int infer_binary(struct ir_graph *g, struct ir_node *n)
 	const struct ir_tensor *a = T(0), *b = T(1);
 	if (need_numeric(n, a) < 0 || need_numeric(n, b) < 0)
 		return -1;
-	if (n->op != IR_OP_POW && a->dtype != b->dtype)
+	if (ir_op_is_quantized(n->op) && (need_float(g, n, 0) < 0 || need_float(g, n, 1) < 0))
+		return -1;
+	if (n->op != IR_OP_POW && !ir_op_is_quantized(n->op) && a->dtype != b->dtype)
 		return ir_error("%sinputs \"%s\" (%s) and \"%s\" (%s) differ in dtype",
 				ir_node_ctx(n), a->name, ir_dtype_name(a->dtype), b->name,
 				ir_dtype_name(b->dtype));
@@ -247,7 +267,7 @@ int infer_conv(struct ir_graph *g, struct ir_node *n)
 					(long long)ext);
 		od[2 + i] = (in - ext) / s[i] + 1;
 	}
-	return set_out(g, n, 0, IR_DTYPE_F32, x->rank, od);
+	return set_out(g, n, 0, out_dtype(n, x), x->rank, od);
 }
 
 int infer_conv_transpose(struct ir_graph *g, struct ir_node *n)
@@ -291,7 +311,7 @@ int infer_conv_transpose(struct ir_graph *g, struct ir_node *n)
 			return ir_error("%sspatial dim %d: output size %lld < 1", ir_node_ctx(n), i,
 					(long long)od[2 + i]);
 	}
-	return set_out(g, n, 0, IR_DTYPE_F32, x->rank, od);
+	return set_out(g, n, 0, out_dtype(n, x), x->rank, od);
 }
 
 int infer_pool(struct ir_graph *g, struct ir_node *n)
@@ -300,7 +320,8 @@ int infer_pool(struct ir_graph *g, struct ir_node *n)
 	char s1[128];
 	if (need_numeric(n, x) < 0)
 		return -1;
-	if (n->op == IR_OP_AVERAGE_POOL && need_float(g, n, 0) < 0)
+	if ((n->op == IR_OP_AVERAGE_POOL || n->op == IR_OP_QAVERAGE_POOL) &&
+	    need_float(g, n, 0) < 0)
 		return -1;
 	if (x->rank < 3)
 		return ir_error("%sinput \"%s\" %s must be [N,C,spatial...]", ir_node_ctx(n),
@@ -333,7 +354,8 @@ int infer_global_pool(struct ir_graph *g, struct ir_node *n)
 {
 	const struct ir_tensor *x = T(0);
 	char s1[128];
-	if (need_float(g, n, 0) < 0)
+	/* GlobalMaxPool also takes integers (a quantized graph's) */
+	if (n->op == IR_OP_GLOBAL_MAX_POOL ? need_numeric(n, x) < 0 : need_float(g, n, 0) < 0)
 		return -1;
 	if (x->rank < 3)
 		return ir_error("%sinput \"%s\" %s must be [N,C,spatial...]", ir_node_ctx(n),
@@ -966,5 +988,34 @@ int infer_size(struct ir_graph *g, struct ir_node *n)
  * ir-quant gives them scales they pass f32 through unchanged. */
 int infer_quantize(struct ir_graph *g, struct ir_node *n)
 {
+	const struct ir_tensor *x = T(0), *y = O(0);
+	if (n->op == IR_OP_QUANTIZE && y->quant) {
+		if (x->dtype != IR_DTYPE_F32)
+			return ir_error("%sinput \"%s\" is %s; Quantize takes f32", ir_node_ctx(n),
+					x->name, ir_dtype_name(x->dtype));
+		return set_out(g, n, 0, y->quant->dtype, x->rank, x->dims);
+	}
+	if (n->op == IR_OP_DEQUANTIZE && x->quant)
+		return set_out(g, n, 0, IR_DTYPE_F32, x->rank, x->dims);
+	return same_as_input(g, n);
+}
+
+/* QLut: an integer input and its 256-entry i8 table (a constant). */
+int infer_qlut(struct ir_graph *g, struct ir_node *n)
+{
+	const struct ir_tensor *t = T(1);
+	if (T(0)->dtype != IR_DTYPE_I8)
+		return ir_error("%sinput \"%s\" is %s; a table lookup takes i8", ir_node_ctx(n),
+				T(0)->name, ir_dtype_name(T(0)->dtype));
+	if (!t->data || t->dtype != IR_DTYPE_I8 || ir_tensor_numel(t) != 256)
+		return ir_error("%sthe table \"%s\" must be a constant i8[256]", ir_node_ctx(n),
+				t->name);
+	return same_as_input(g, n);
+}
+
+int infer_qrequant(struct ir_graph *g, struct ir_node *n)
+{
+	if (need_float(g, n, 0) < 0)
+		return -1;
 	return same_as_input(g, n);
 }

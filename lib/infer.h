@@ -42,5 +42,7 @@ int infer_constant_of_shape(struct ir_graph *g, struct ir_node *n);
 int infer_size(struct ir_graph *g, struct ir_node *n);
 int infer_layer_norm(struct ir_graph *g, struct ir_node *n);
 int infer_quantize(struct ir_graph *g, struct ir_node *n);
+int infer_qlut(struct ir_graph *g, struct ir_node *n);
+int infer_qrequant(struct ir_graph *g, struct ir_node *n);
 
 #endif

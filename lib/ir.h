@@ -163,10 +163,16 @@ enum ir_op {
 	IR_OP_SILU, IR_OP_GELU, IR_OP_LAYER_NORM,
 	/* made by ir-partition at BPU/CPU boundaries */
 	IR_OP_QUANTIZE, IR_OP_DEQUANTIZE,
+	/* integer ops made by ir-quant (formats/numerics.md) */
+	IR_OP_QCONV, IR_OP_QCONV_TRANSPOSE, IR_OP_QADD, IR_OP_QSUB, IR_OP_QMUL,
+	IR_OP_QLUT, IR_OP_QREQUANT, IR_OP_QAVERAGE_POOL, IR_OP_QGLOBAL_AVERAGE_POOL,
+	IR_OP_QRESIZE,
 	IR_OP_COUNT
 };
 
 const char *ir_op_name(enum ir_op op);
+/* Is op one of ir-quant's integer ops (QConv ... QResize)? */
+int ir_op_is_quantized(enum ir_op op);
 enum ir_op ir_op_from_name(const char *s);  /* IR_OP_INVALID if unknown */
 
 /* ---- nodes ------------------------------------------------------------- */

@@ -10,6 +10,7 @@
  * LayerNormalization-17.
  */
 #include "ops.h"
+#include "qmath.h"
 
 #include <math.h>
 #include <string.h>
@@ -77,12 +78,49 @@ int k_layer_norm(const struct ir_kctx *k)
 	return 0;
 }
 
-/* Before ir-quant gives them scales, Quantize and Dequantize pass f32
- * through; the executor may run them in place. */
+/* Quantize and Dequantize (formats/numerics.md). Before ir-quant gives the
+ * integer side its quant parameters they pass f32 through (and may run in
+ * place). A Dequantize of a per-channel i32 tensor (a tail Conv's
+ * accumulators) scales each channel of axis 1 by its own scale. */
 int k_quantize(const struct ir_kctx *k)
 {
+	const struct ir_tensor *x = k->ti[0], *y = k->to[0];
+	int64_t n = ir_tensor_numel(x);
+	if (k->n->op == IR_OP_QUANTIZE && y->quant) {
+		const float *in = k->in[0];
+		float s = y->quant->scale[0];
+		int32_t z = y->quant->zero_point ? y->quant->zero_point[0] : 0;
+		if (y->dtype == IR_DTYPE_I8) {
+			int8_t *o = k->out[0];
+			for (int64_t i = 0; i < n; i++)
+				o[i] = (int8_t)q_quantize(in[i], s, z, -128, 127);
+		} else {
+			int16_t *o = k->out[0];
+			for (int64_t i = 0; i < n; i++)
+				o[i] = (int16_t)q_quantize(in[i], s, z, -32768, 32767);
+		}
+		return 0;
+	}
+	if (k->n->op == IR_OP_DEQUANTIZE && x->quant) {
+		float *o = k->out[0];
+		const struct ir_quant *q = x->quant;
+		int64_t inner = 1, ch = 1;
+		if (q->n > 1) {
+			ch = x->dims[q->axis];
+			inner = ir_shape_numel(x->rank - q->axis - 1, x->dims + q->axis + 1);
+		}
+		for (int64_t i = 0; i < n; i++) {
+			int c = q->n > 1 ? (int)(i / inner % ch) : 0;
+			int32_t z = q->zero_point ? q->zero_point[c] : 0;
+			int64_t v = x->dtype == IR_DTYPE_I8    ? ((const int8_t *)k->in[0])[i]
+				    : x->dtype == IR_DTYPE_I16 ? ((const int16_t *)k->in[0])[i]
+							       : ((const int32_t *)k->in[0])[i];
+			o[i] = q_dequantize(v, q->scale[c], z);
+		}
+		return 0;
+	}
 	if (k->out[0] != k->in[0])
-		memcpy(k->out[0], k->in[0], ir_tensor_nbytes(k->ti[0]));
+		memcpy(k->out[0], k->in[0], ir_tensor_nbytes(x));
 	return 0;
 }
 

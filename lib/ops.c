@@ -200,15 +200,53 @@ const struct ir_op_info ir_ops[IR_OP_COUNT] = {
 	[IR_OP_DEQUANTIZE] = {"Dequantize", 1, 1, 1, 1, ELW,
 		"",
 		infer_quantize, NULL, NULL, k_quantize},
+	/* ir-quant's integer ops: formats/numerics.md gives their arithmetic */
+	[IR_OP_QCONV] = {"QConv", 2, 3, 1, 1, 0,
+		"dilations,group,kernel_shape,mult,out_max,out_min,output_int32,pads,shift,strides",
+		infer_conv, NULL, NULL, k_qconv},
+	[IR_OP_QCONV_TRANSPOSE] = {"QConvTranspose", 2, 3, 1, 1, 0,
+		"dilations,group,kernel_shape,mult,out_max,out_min,output_int32,output_padding,"
+		"pads,shift,strides",
+		infer_conv_transpose, NULL, NULL, k_qconv_transpose},
+	[IR_OP_QADD] = {"QAdd", 2, 2, 1, 1, 0,
+		"mult_a,mult_b,out_max,out_min,shift",
+		infer_binary, NULL, NULL, k_qadd},
+	[IR_OP_QSUB] = {"QSub", 2, 2, 1, 1, 0,
+		"mult_a,mult_b,out_max,out_min,shift",
+		infer_binary, NULL, NULL, k_qadd},
+	[IR_OP_QMUL] = {"QMul", 2, 2, 1, 1, 0,
+		"mult,out_max,out_min,shift",
+		infer_binary, NULL, NULL, k_qmul},
+	[IR_OP_QLUT] = {"QLut", 2, 2, 1, 1, 0,
+		"function",
+		infer_qlut, NULL, NULL, k_qlut},
+	[IR_OP_QREQUANT] = {"QRequant", 1, 1, 1, 1, 0,
+		"mult,out_max,out_min,shift",
+		infer_qrequant, NULL, NULL, k_qrequant},
+	[IR_OP_QAVERAGE_POOL] = {"QAveragePool", 1, 1, 1, 1, 0,
+		"ceil_mode,count_include_pad,kernel_shape,pads,strides",
+		infer_pool, NULL, NULL, k_qpool},
+	[IR_OP_QGLOBAL_AVERAGE_POOL] = {"QGlobalAveragePool", 1, 1, 1, 1, 0,
+		"",
+		infer_global_pool, NULL, NULL, k_qpool},
+	[IR_OP_QRESIZE] = {"QResize", 1, 1, 1, 1, 0,
+		"coordinate_transformation_mode,cubic_coeff_a,exclude_outside,"
+		"extrapolation_value,mode,nearest_mode,roi,scales,sizes",
+		infer_resize, NULL, NULL, k_qresize},
 };
 
-_Static_assert(IR_OP_COUNT == 61, "a new op needs its row in ir_ops[] and formats/ir.md");
+_Static_assert(IR_OP_COUNT == 71, "a new op needs its row in ir_ops[] and formats/ir.md");
 
 const char *ir_op_name(enum ir_op op)
 {
 	if (op > IR_OP_INVALID && op < IR_OP_COUNT && ir_ops[op].name)
 		return ir_ops[op].name;
 	return "?";
+}
+
+int ir_op_is_quantized(enum ir_op op)
+{
+	return op >= IR_OP_QCONV && op <= IR_OP_QRESIZE;
 }
 
 enum ir_op ir_op_from_name(const char *s)

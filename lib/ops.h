@@ -118,6 +118,14 @@ IR_KERNEL(k_cast);
 IR_KERNEL(k_shape);
 IR_KERNEL(k_constant_of_shape);
 IR_KERNEL(k_layer_norm);
+IR_KERNEL(k_qconv);
+IR_KERNEL(k_qconv_transpose);
+IR_KERNEL(k_qadd);
+IR_KERNEL(k_qmul);
+IR_KERNEL(k_qlut);
+IR_KERNEL(k_qrequant);
+IR_KERNEL(k_qpool);
+IR_KERNEL(k_qresize);
 IR_KERNEL(k_size);
 IR_KERNEL(k_quantize);
 
