@@ -19,7 +19,7 @@ CPPFLAGS += -Ilib -I$(GEN) $(BLAS_CFLAGS) -D_GNU_SOURCE
 ALL_CFLAGS = $(CFLAGS) $(ARCHFLAGS) $(WARN) -std=gnu11 -pthread
 LDLIBS   := -lprotobuf-c $(BLAS_LIBS) -lm -lpthread
 
-TOOLS := onnx2ir ir-dis ir-as ir-run ir-fuse ir-partition ir-quant npy-cmp npy-info img2npy
+TOOLS := onnx2ir ir-dis ir-as ir-run ir-fuse ir-partition calib-stats calib-search ir-quant ir-diff npy-cmp npy-info img2npy
 LIB_SRC := $(wildcard lib/*.c)
 GEN_SRC := $(GEN)/onnx.pb-c.c $(GEN)/ir.pb-c.c
 LIB_OBJ := $(LIB_SRC:lib/%.c=$(OBJ)/%.o) $(GEN_SRC:$(GEN)/%.c=$(OBJ)/%.o)

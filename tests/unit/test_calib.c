@@ -1,0 +1,132 @@
+/*
+ * test_calib.c: the calibration methods on synthetic distributions with a
+ * known answer: percentile picks the bin where the cumulative count
+ * crosses p; max is the maximum; KL on a Gaussian with a few far outliers
+ * clips well below the maximum (and near where the bulk ends), and on a
+ * uniform distribution keeps almost everything.
+ */
+#include "calib.h"
+#include "stats.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int passed, failed;
+
+#define CHECK(cond, ...)                                      \
+	do {                                                  \
+		if (cond) {                                   \
+			passed++;                             \
+		} else {                                      \
+			failed++;                             \
+			printf("test_calib: FAIL: ");         \
+			printf(__VA_ARGS__);                  \
+			printf("\n");                         \
+		}                                             \
+	} while (0)
+
+static uint64_t rs = 0x9e3779b97f4a7c15ull;
+static double uniform(void)
+{
+	rs ^= rs << 13;
+	rs ^= rs >> 7;
+	rs ^= rs << 17;
+	return (double)(rs >> 11) / 9007199254740992.0;
+}
+
+static double gauss(void)
+{
+	double u = uniform(), v = uniform();
+	return sqrt(-2 * log(u + 1e-300)) * cos(2 * M_PI * v);
+}
+
+/* A one-activation statistics record filled with n values from gen. */
+static struct stats_act *make_act(int n, double (*gen)(int i))
+{
+	struct stats_act *a = xcalloc(1, sizeof *a);
+	a->name = xstrdup("t");
+	a->rank = 1;
+	a->dims[0] = n;
+	a->min = INFINITY;
+	a->max = -INFINITY;
+	a->hist_exp = STATS_EXP_ZERO;
+	a->hist = xcalloc(STATS_HIST_BINS, sizeof(uint64_t));
+	float *x = xmalloc(sizeof(float) * n);
+	for (int i = 0; i < n; i++)
+		x[i] = (float)gen(i);
+	stats_observe(a, x);
+	free(x);
+	return a;
+}
+
+static void free_act(struct stats_act *a)
+{
+	free(a->name);
+	free(a->hist);
+	free(a->channel_absmax);
+	free(a);
+}
+
+static double gen_gauss_outliers(int i)
+{
+	/* 200000 N(0,1) values, and 10 at +-50 */
+	return i < 10 ? (i & 1 ? 50.0 : -50.0) : gauss();
+}
+
+static double gen_uniform(int i)
+{
+	(void)i;
+	return uniform() * 2 - 1;
+}
+
+static double gen_ramp(int i)
+{
+	return i; /* 0 .. n-1: the percentile is known exactly */
+}
+
+int main(void)
+{
+	struct stats_act *a = make_act(200010, gen_gauss_outliers);
+	double mx = calib_max(a), kl = calib_kl(a), pc = calib_percentile(a, 0.99995);
+	CHECK(mx == 50.0, "max is the largest magnitude: %g", mx);
+	CHECK(kl < 10.0 && kl > 2.0, "KL on a Gaussian with outliers at 50 clips well below "
+	      "the max, near the bulk's end: %g", kl);
+	CHECK(pc < mx && pc > 3.0, "percentile 0.99995 ignores the 10 outliers in 200010 "
+	      "(a 5e-5 tail): %g", pc);
+	free_act(a);
+
+	a = make_act(100000, gen_uniform);
+	kl = calib_kl(a);
+	CHECK(kl > 0.9 && kl <= 1.0, "KL on a uniform [-1, 1] keeps nearly all of it: %g", kl);
+	free_act(a);
+
+	/* 0..9999: the 0.5 percentile of |x| lies in the bin holding 4999 */
+	a = make_act(10000, gen_ramp);
+	double w = stats_bin_width(a);
+	pc = calib_percentile(a, 0.5);
+	CHECK(pc >= 4999 && pc <= 5000 + w, "percentile 0.5 of 0..9999 is the upper edge of "
+	      "the bin of the 5000th value: %g (bin width %g)", pc, w);
+	pc = calib_percentile(a, 1.0);
+	CHECK(pc == 9999, "percentile 1 is the maximum: %g", pc);
+	free_act(a);
+
+	/* KL on a plain histogram: a half-Gaussian bulk (sigma 50 bins) and a
+	 * few outliers at bin 2000 is cut after the bulk, far below 2000; a
+	 * smooth distribution over all bins is kept whole */
+	uint64_t h[2048] = {0};
+	for (int i = 0; i < 400; i++)
+		h[i] = (uint64_t)(100000 * exp(-(double)i * i / (2 * 50.0 * 50.0)));
+	h[2000] = 5;
+	double t = calib_kl_hist(h, 2048, 1.0);
+	CHECK(t > 100 && t < 400, "KL cuts the outliers after the bulk: %g", t);
+	for (int i = 0; i < 2048; i++)
+		h[i] = 1000;
+	t = calib_kl_hist(h, 2048, 1.0);
+	CHECK(t > 2000, "KL keeps a uniform histogram whole: %g", t);
+
+	printf("test_calib: %d passed, %d failed\n", passed, failed);
+	return failed != 0;
+}
