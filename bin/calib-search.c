@@ -172,11 +172,13 @@ int main(int argc, char **argv)
 				"every activation is taken to lie in [-%g, %g]. The model's accuracy "
 				"means nothing: build it for performance measurements only.\n",
 				SKIP_THRESHOLD, SKIP_THRESHOLD);
+		int kl_fallback = 0;
 		for (int t = 0; t < g->n_tensors; t++) {
 			if (!needs_act(g, t))
 				continue;
 			const char *name = g->tensors[t]->name;
 			double thr = SKIP_THRESHOLD, lo = -SKIP_THRESHOLD, hi = SKIP_THRESHOLD;
+			int few = 0;
 			if (m != M_SKIP) {
 				int k = stats_find_act(s, name);
 				if (k < 0)
@@ -185,9 +187,16 @@ int main(int argc, char **argv)
 				const struct stats_act *a = &s->act[k];
 				thr = m == M_MAX ? calib_max(a)
 				      : m == M_PCT ? calib_percentile(a, pct)
-						   : calib_kl(a);
+						   : calib_kl(a, &few);
+				kl_fallback += few;
 				lo = a->min < 0 ? a->min : 0;
 				hi = a->max > 0 ? a->max : 0;
+				if (m == M_PCT) {
+					calib_percentile_range(a, pct, &lo, &hi);
+				} else if (m == M_KL) {
+					lo = fmax(lo, -thr);
+					hi = fmin(hi, thr);
+				}
 			}
 			float scale;
 			int32_t zp = 0;
@@ -200,7 +209,7 @@ int main(int argc, char **argv)
 				scale = thr > 0 ? (float)(thr / 127.0) : 1.0f;
 			}
 			struct th_entry *e = thresholds_add(th, name, 0, 1, &scale, zp);
-			e->method = xstrdup(m == M_SKIP ? "skip" : asym ? "asymmetric" : method);
+			e->method = xstrdup(m == M_SKIP ? "skip" : few ? "max" : method);
 			if (asym && m != M_SKIP) {
 				e->has_range = 1;
 				e->min = lo;
@@ -242,6 +251,11 @@ int main(int argc, char **argv)
 			add_weight(th, w->name, per_channel, mch, am, all);
 			free(am);
 		}
+		if (kl_fallback)
+			fprintf(stderr, "calib-search: kl: %d tensor%s too few values for a %d-bin "
+				"histogram (under %d per bin): %s max instead (method=max in the "
+				"file)\n", kl_fallback, kl_fallback == 1 ? " has" : "s have",
+				CALIB_KL_BINS, CALIB_KL_MIN_PER_BIN, kl_fallback == 1 ? "it uses" : "they use");
 		stats_free(s);
 		free(th->method);
 		th->method = xstrdup(m == M_SKIP ? "skip" : method);

@@ -50,85 +50,142 @@ double calib_percentile(const struct stats_act *a, double p)
 	return a->absmax;
 }
 
-/* KL(P || Q) of two histograms after TensorRT's smoothing: zero bins get
- * eps and the mass is taken from the non-zero ones. */
-static double smooth_kl(const double *p, const double *q, int n)
+void calib_percentile_range(const struct stats_act *a, double p, double *lo, double *hi)
 {
-	const double eps = 0.0001;
-	double sp = 0, sq = 0;
-	int zp = 0, zq = 0;
-	for (int i = 0; i < n; i++) {
-		sp += p[i];
-		sq += q[i];
-		zp += p[i] == 0;
-		zq += q[i] == 0;
-	}
-	if (sp == 0 || sq == 0 || zp == n || zq == n)
-		return INFINITY;
-	double ep = eps * zp / (n - zp), eq = eps * zq / (n - zq);
-	double kl = 0;
-	for (int i = 0; i < n; i++) {
-		double pi = p[i] / sp, qi = q[i] / sq;
-		pi = pi == 0 ? eps : pi - ep;
-		qi = qi == 0 ? eps : qi - eq;
-		if (pi <= 0 || qi <= 0)
-			continue;
-		kl += pi * log(pi / qi);
-	}
-	return kl;
+	*lo = a->min < 0 ? a->min : 0;
+	*hi = a->max > 0 ? a->max : 0;
+	uint64_t total = 0;
+	for (int k = 0; k < STATS_HIST_BINS; k++)
+		total += a->hist[k];
+	if (!total || a->absmax <= 0)
+		return;
+	/* each side gives up at most half of the 1 - p share: whole bins from
+	 * the outside in, the cut at the edge of the first bin kept */
+	double tail = (1.0 - p) / 2 * (double)total, w = stats_bin_width(a);
+	uint64_t cum = 0;
+	int i = 0;
+	while (i < STATS_HIST_BINS && (double)(cum + a->hist[i]) <= tail)
+		cum += a->hist[i++];
+	double l = (i - STATS_HIST_HALF) * w;
+	cum = 0;
+	int j = STATS_HIST_BINS - 1;
+	while (j >= 0 && (double)(cum + a->hist[j]) <= tail)
+		cum += a->hist[j--];
+	double h = (j - STATS_HIST_HALF + 1) * w;
+	if (l > *lo)
+		*lo = l < 0 ? l : 0;
+	if (h < *hi)
+		*hi = h > 0 ? h : 0;
 }
 
+/*
+ * Entropy calibration as TensorRT describes it and NVIDIA's
+ * pytorch-quantization implements it (_compute_amax_entropy): for every cut
+ * i from 128 bins to all of them, P is the first i bins with everything
+ * beyond folded into the last; Q maps those i bins onto 128 equal-width
+ * levels and spreads each level's count evenly over its non-empty bins;
+ * the cut with the least KL(P || Q) wins (the largest such cut on ties)
+ * and the threshold is its upper edge. The zero bin of a |x| histogram is
+ * replaced by its neighbour first: after a ReLU it holds most values and
+ * would decide everything.
+ */
 double calib_kl_hist(const uint64_t *hist, int nbins, double w)
 {
 	const int levels = 128;
 	if (nbins <= levels)
 		return nbins * w;
-	double *p = xmalloc(sizeof(double) * nbins), *q = xmalloc(sizeof(double) * nbins);
-	double best = INFINITY;
-	int best_i = nbins;
-	/* the tail beyond each cut, summed once from the right */
+	double *bins = xmalloc(sizeof(double) * nbins);
+	for (int j = 0; j < nbins; j++)
+		bins[j] = (double)hist[j];
+	bins[0] = bins[1];
 	double *tail = xmalloc(sizeof(double) * (nbins + 1));
 	tail[nbins] = 0;
-	for (int i = nbins - 1; i >= 0; i--)
-		tail[i] = tail[i + 1] + (double)hist[i];
+	for (int j = nbins - 1; j >= 0; j--)
+		tail[j] = tail[j + 1] + bins[j];
+	double *q = xmalloc(sizeof(double) * nbins);
+	int *level = xmalloc(sizeof(int) * nbins);
+	double lsum[128];
+	int lcount[128];
+	double best = INFINITY;
+	int best_i = nbins;
 	for (int i = levels; i <= nbins; i++) {
-		/* P: the first i bins, the outliers folded into the last */
-		for (int j = 0; j < i; j++)
-			p[j] = (double)hist[j];
-		p[i - 1] += tail[i];
-		/* Q: the first i bins merged into 128 levels, each level's count
-		 * spread back over its non-empty bins */
-		int merged = i / levels;
+		/* level of bin j: which of 128 equal slices of [0, i) holds it
+		 * (numpy's digitize over linspace(0, i, 129)) */
 		for (int l = 0; l < levels; l++) {
-			int start = l * merged, stop = l == levels - 1 ? i : start + merged;
-			double sum = 0;
-			int nonzero = 0;
-			for (int j = start; j < stop; j++) {
-				sum += (double)hist[j];
-				nonzero += hist[j] != 0;
-			}
-			for (int j = start; j < stop; j++)
-				q[j] = hist[j] != 0 && nonzero ? sum / nonzero : 0;
+			lsum[l] = 0;
+			lcount[l] = 0;
 		}
-		double kl = smooth_kl(p, q, i);
-		if (kl < best) {
+		for (int j = 0; j < i; j++) {
+			int l = (int)((double)j * levels / i);
+			if (l >= levels)
+				l = levels - 1;
+			level[j] = l;
+			if (bins[j] != 0) {
+				lsum[l] += bins[j];
+				lcount[l]++;
+			}
+		}
+		double sq = 0, sp = tail[0];
+		for (int j = 0; j < i; j++) {
+			int l = level[j];
+			q[j] = bins[j] != 0 ? lsum[l] / lcount[l] : 0;
+			sq += q[j];
+		}
+		/* KL(P || Q), P = bins[0..i) with the tail in bin i-1 */
+		double kl = 0;
+		int finite = sq > 0;
+		for (int j = 0; j < i && finite; j++) {
+			double pj = j == i - 1 ? bins[j] + tail[i] : bins[j];
+			if (pj == 0)
+				continue;
+			if (q[j] == 0) {
+				finite = 0;
+				break;
+			}
+			double pn = pj / sp, qn = q[j] / sq;
+			kl += pn * log(pn / qn);
+		}
+		if (finite && kl <= best) {
 			best = kl;
 			best_i = i;
 		}
 	}
-	free(p);
-	free(q);
+	free(bins);
 	free(tail);
-	return (best_i + 0.5) * w;
+	free(q);
+	free(level);
+	return best_i * w;
 }
 
-double calib_kl(const struct stats_act *a)
+double calib_kl(const struct stats_act *a, int *too_few)
 {
+	if (too_few)
+		*too_few = 0;
 	if (a->absmax <= 0)
 		return 0;
 	uint64_t h[STATS_HIST_HALF];
 	stats_hist_abs(a, h);
 	double w = stats_bin_width(a);
-	double t = calib_kl_hist(h, used_bins(a, w), w);
+	int n = used_bins(a, w);
+	/* TensorRT's resolution: at most CALIB_KL_BINS bins over [0, absmax],
+	 * by merging neighbours (power-of-two factors keep this exact) */
+	int f = 1;
+	while ((n + f - 1) / f > CALIB_KL_BINS)
+		f *= 2;
+	int nb = (n + f - 1) / f;
+	uint64_t total = 0;
+	for (int k = 0; k < nb; k++) {
+		uint64_t c = 0;
+		for (int j = k * f; j < (k + 1) * f && j < STATS_HIST_HALF; j++)
+			c += h[j];
+		h[k] = c;
+		total += c;
+	}
+	if (total < (uint64_t)CALIB_KL_MIN_PER_BIN * nb) {
+		if (too_few)
+			*too_few = 1;
+		return a->absmax;
+	}
+	double t = calib_kl_hist(h, nb, w * f);
 	return t < a->absmax ? t : a->absmax;
 }

@@ -2,8 +2,10 @@
  * test_calib.c: the calibration methods on synthetic distributions with a
  * known answer: percentile picks the bin where the cumulative count
  * crosses p; max is the maximum; KL on a Gaussian with a few far outliers
- * clips well below the maximum (and near where the bulk ends), and on a
- * uniform distribution keeps almost everything.
+ * clips well below the maximum (and near where the bulk ends), on a
+ * uniform distribution keeps almost everything, and on too few values
+ * falls back to the maximum; the asymmetric percentile range leaves the
+ * right count out on each side.
  */
 #include "calib.h"
 #include "stats.h"
@@ -82,6 +84,12 @@ static double gen_uniform(int i)
 	return uniform() * 2 - 1;
 }
 
+static double gen_shifted(int i)
+{
+	/* 0..9999 shifted to -2000..7999: asymmetric, known quantiles */
+	return i - 2000;
+}
+
 static double gen_ramp(int i)
 {
 	return i; /* 0 .. n-1: the percentile is known exactly */
@@ -90,7 +98,8 @@ static double gen_ramp(int i)
 int main(void)
 {
 	struct stats_act *a = make_act(200010, gen_gauss_outliers);
-	double mx = calib_max(a), kl = calib_kl(a), pc = calib_percentile(a, 0.99995);
+	double w;
+	double mx = calib_max(a), kl = calib_kl(a, NULL), pc = calib_percentile(a, 0.99995);
 	CHECK(mx == 50.0, "max is the largest magnitude: %g", mx);
 	CHECK(kl < 10.0 && kl > 2.0, "KL on a Gaussian with outliers at 50 clips well below "
 	      "the max, near the bulk's end: %g", kl);
@@ -99,13 +108,34 @@ int main(void)
 	free_act(a);
 
 	a = make_act(100000, gen_uniform);
-	kl = calib_kl(a);
+	kl = calib_kl(a, NULL);
 	CHECK(kl > 0.9 && kl <= 1.0, "KL on a uniform [-1, 1] keeps nearly all of it: %g", kl);
+	free_act(a);
+
+	/* too few values for KL's 2048 bins (an SE gate: channels x samples):
+	 * it says so and keeps the maximum */
+	a = make_act(3000, gen_gauss_outliers);
+	int few = 0;
+	kl = calib_kl(a, &few);
+	CHECK(few == 1 && kl == calib_max(a), "KL on 3000 values falls back to max: few %d, "
+	      "%g vs max %g", few, kl, calib_max(a));
+	free_act(a);
+
+	/* asymmetric percentile: -2000..7999; p = 0.999 leaves out at most 5
+	 * values on each side: the range ends near -1995 and 7994 */
+	a = make_act(10000, gen_shifted);
+	double lo, hi;
+	w = stats_bin_width(a);
+	calib_percentile_range(a, 0.999, &lo, &hi);
+	CHECK(lo >= -1996 - w && lo <= -1995 + w && hi >= 7994 - w && hi <= 7995 + w,
+	      "percentile range 0.999 of -2000..7999: [%g, %g] (bin width %g)", lo, hi, w);
+	calib_percentile_range(a, 1.0, &lo, &hi);
+	CHECK(lo == -2000 && hi == 7999, "percentile range 1 is [min, max]: [%g, %g]", lo, hi);
 	free_act(a);
 
 	/* 0..9999: the 0.5 percentile of |x| lies in the bin holding 4999 */
 	a = make_act(10000, gen_ramp);
-	double w = stats_bin_width(a);
+	w = stats_bin_width(a);
 	pc = calib_percentile(a, 0.5);
 	CHECK(pc >= 4999 && pc <= 5000 + w, "percentile 0.5 of 0..9999 is the upper edge of "
 	      "the bin of the 5000th value: %g (bin width %g)", pc, w);
