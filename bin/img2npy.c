@@ -5,6 +5,7 @@
  *     pngtopnm photo.png | img2npy --size 640x640 --mean 0.485,0.456,0.406 \
  *         --std 0.229,0.224,0.225 -o x.npy
  *
+ * 8-bit and 16-bit PNM are read (16-bit is rounded to 8 bits).
  * Steps, in order: read; convert to RGB (gray is replicated) and, with
  * --bgr, swap to BGR; resize to --size HxW with bilinear interpolation
  * (half-pixel centres, as OpenCV's INTER_LINEAR), or with --keep-ratio
@@ -66,19 +67,21 @@ static void read_pnm(const char *path, struct img *im)
 	int w = pnm_int(b, len, &pos), h = pnm_int(b, len, &pos), mx = pnm_int(b, len, &pos);
 	if (w < 1 || h < 1 || mx < 1)
 		die("%s: malformed PNM header", what);
-	if (mx > 255)
-		die("%s: %d-bit PNM (maxval %d) is not supported; use 8-bit (pnmdepth 255)", what,
-		    mx > 255 ? 16 : 8, mx);
+	if (mx > 65535)
+		die("%s: PNM maxval %d is out of range", what, mx);
 	pos++; /* the single whitespace after maxval */
-	if (len - pos < (size_t)w * h * ch)
+	int bps = mx > 255 ? 2 : 1; /* 16-bit samples are big-endian */
+	if (len - pos < (size_t)w * h * ch * bps)
 		die("%s: truncated PNM: %zu pixel bytes for %dx%dx%d", what, len - pos, w, h, ch);
 	im->w = w;
 	im->h = h;
 	im->rgb = xmalloc((size_t)w * h * 3);
 	for (size_t i = 0; i < (size_t)w * h; i++)
 		for (int c = 0; c < 3; c++) {
-			unsigned v = b[pos + i * ch + (ch == 3 ? c : 0)];
-			im->rgb[i * 3 + c] = (unsigned char)(mx == 255 ? v : v * 255 / mx);
+			size_t at = pos + (i * ch + (ch == 3 ? c : 0)) * bps;
+			unsigned v = bps == 2 ? (unsigned)b[at] << 8 | b[at + 1] : b[at];
+			/* to 8 bits, rounded */
+			im->rgb[i * 3 + c] = (unsigned char)(mx == 255 ? v : (v * 255u + mx / 2) / mx);
 		}
 	free(b);
 }
