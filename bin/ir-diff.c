@@ -11,6 +11,9 @@
  * them with their own scales. A node is marked `<<` when it is among the K
  * (default 5) whose output loses the most cosine relative to its inputs:
  * the layers that lost the accuracy, not the ones that merely inherit it.
+ * For each model output the mean cosine is printed last, with, when its
+ * last axis has several entries (a classifier's scores), how often the
+ * top-scoring index agrees with the float model's.
  */
 #include "exec.h"
 #include "ir.h"
@@ -33,6 +36,7 @@ static const char usage[] =
 struct acc {
 	double cos, maxabs, rel;  /* sums over samples */
 	int n;
+	long long top1, rows;     /* model outputs: argmax agreement over the last axis */
 };
 
 struct run {
@@ -91,6 +95,21 @@ static int compare(void *ctx, const struct ir_graph *qg, int t, const void *data
 		maxabs = fmax(maxabs, fabs(a - b));
 	}
 	struct acc *ac = &r->acc[t];
+	if (ir_graph_is_output(qg, t) && qt->rank >= 1 && qt->dims[qt->rank - 1] > 1) {
+		/* classification outputs: does the top class agree, row by row? */
+		int64_t k = qt->dims[qt->rank - 1];
+		for (int64_t row = 0; row < n / k; row++) {
+			int64_t ba = 0, bb = 0;
+			for (int64_t j = 1; j < k; j++) {
+				if (real_value(qt, data, row * k + j) > real_value(qt, data, row * k + ba))
+					ba = j;
+				if (ref[row * k + j] > ref[row * k + bb])
+					bb = j;
+			}
+			ac->top1 += ba == bb;
+			ac->rows++;
+		}
+	}
 	ac->cos += na > 0 && nb > 0 ? dot / sqrt(na * nb) : (na == nb ? 1.0 : 0.0);
 	ac->maxabs += maxabs;
 	ac->rel += nb > 0 ? sqrt(d2 / nb) : sqrt(d2);
@@ -275,9 +294,14 @@ int main(int argc, char **argv)
 	if (!tsv) {
 		for (int o = 0; o < qg->n_outputs; o++) {
 			const struct acc *a = &r.acc[qg->outputs[o]];
-			if (a->n)
-				printf("\noutput %s: cosine %.6f over %d sample%s\n",
-				       qg->tensors[qg->outputs[o]]->name, a->cos / a->n, ns, ns == 1 ? "" : "s");
+			if (!a->n)
+				continue;
+			printf("\noutput %s: cosine %.6f over %d sample%s", qg->tensors[qg->outputs[o]]->name,
+			       a->cos / a->n, ns, ns == 1 ? "" : "s");
+			if (a->rows)
+				printf("; top-1 (argmax of the last axis) agrees in %lld of %lld rows "
+				       "(%.2f%%)", a->top1, a->rows, 100.0 * a->top1 / a->rows);
+			printf("\n");
 		}
 	}
 	if (fflush(stdout) != 0 || ferror(stdout))
