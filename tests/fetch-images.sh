@@ -1,18 +1,20 @@
 #!/bin/sh
-# fetch-images.sh [DIR]: puts four real photos into DIR (default build/images):
-# text.png, coffee.png, page.png and chelsea.png, scikit-image's sample data as
-# Debian ships it in python3-skimage. The package is fetched with
+# fetch-images.sh [DIR [FILE...]]: puts real photos into DIR (default
+# build/images): the FILEs named (e.g. rocket.jpg), by default text.png,
+# coffee.png, page.png and chelsea.png; scikit-image's sample data as Debian
+# ships it in python3-skimage. The package is fetched with
 # `apt-get download` and unpacked with `dpkg-deb -x`, never installed; it is
 # a data source, like libonnx-testdata. Does nothing if DIR already holds the
-# four files; on failure prints one line on stderr and exits 1, so callers
+# files; on failure prints one line on stderr and exits 1, so callers
 # (tests/bats/models.bats) can skip. Convert with netpbm:
 #   pngtopnm DIR/coffee.png | img2npy --size 640x640 ... -o coffee.npy
 set -eu
 dir=${1:-build/images}
-names="text coffee page chelsea"
+[ $# -gt 0 ] && shift
+names=${*:-text.png coffee.png page.png chelsea.png}
 
 missing=
-for n in $names; do [ -s "$dir/$n.png" ] || missing="$missing $n"; done
+for n in $names; do [ -s "$dir/$n" ] || missing="$missing $n"; done
 [ -z "$missing" ] && exit 0
 
 mkdir -p "$dir"
@@ -31,10 +33,10 @@ if ! dpkg-deb -x "$tmp"/python3-skimage_*.deb "$tmp/x" 2> "$tmp/log"; then
 fi
 src=$tmp/x/usr/lib/python3/dist-packages/skimage/data
 for n in $names; do
-	if [ ! -s "$src/$n.png" ]; then
-		echo "fetch-images.sh: python3-skimage has no skimage/data/$n.png" >&2
+	if [ ! -s "$src/$n" ]; then
+		echo "fetch-images.sh: python3-skimage has no skimage/data/$n" >&2
 		exit 1
 	fi
 	# copy, then rename: a concurrent run never sees half a file
-	cp "$src/$n.png" "$tmp/$n.png" && mv "$tmp/$n.png" "$dir/$n.png"
+	cp "$src/$n" "$tmp/$n" && mv "$tmp/$n" "$dir/$n"
 done
