@@ -11,9 +11,10 @@
  * them with their own scales. A node is marked `<<` when it is among the K
  * (default 5) whose output loses the most cosine relative to its inputs:
  * the layers that lost the accuracy, not the ones that merely inherit it.
- * For each model output the mean cosine is printed last, with, when its
- * last axis has several entries (a classifier's scores), how often the
- * top-scoring index agrees with the float model's.
+ * For each model output the mean cosine is printed last, with, when it has
+ * at most 3 axes and its last one has several entries (a classifier's
+ * scores [N, K], a sequence model's [N, T, K]), how often the top-scoring
+ * index agrees with the float model's.
  */
 #include "exec.h"
 #include "ir.h"
@@ -95,7 +96,8 @@ static int compare(void *ctx, const struct ir_graph *qg, int t, const void *data
 		maxabs = fmax(maxabs, fabs(a - b));
 	}
 	struct acc *ac = &r->acc[t];
-	if (ir_graph_is_output(qg, t) && qt->rank >= 1 && qt->dims[qt->rank - 1] > 1) {
+	if (ir_graph_is_output(qg, t) && qt->rank >= 1 && qt->rank <= 3 &&
+	    qt->dims[qt->rank - 1] > 1) {
 		/* classification outputs: does the top class agree, row by row? */
 		int64_t k = qt->dims[qt->rank - 1];
 		for (int64_t row = 0; row < n / k; row++) {
