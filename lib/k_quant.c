@@ -1,19 +1,51 @@
 /*
  * k_quant.c: the integer ops of ir-quant (formats/ir.md "Integer ops"),
  * exactly as formats/numerics.md specifies them, with the primitives of
- * qmath.h. This is the reference the BPU simulator is checked against bit
- * for bit: the loops are written for clarity first.
+ * qmath.h.
+ *
+ * Two implementations of every op:
+ *   - the references, k_q*_ref: the loops written for clarity first, one
+ *     output at a time. They are the definition the BPU simulator is checked
+ *     against bit for bit, and the fast kernels too (tests/unit/
+ *     test_qkernels.c compares them on random data);
+ *   - the fast kernels the operator table runs, k_q*: QConv and
+ *     QConvTranspose in k_qconv.c, the elementwise ops, pooling and Resize
+ *     below. They give the same bits as the references: integer sums in
+ *     any order are the same integers, and every rounding is the
+ *     reference's, applied to the same values.
+ *
+ * BPU_QREF=1 (any value but empty or "0") in the environment makes every
+ * fast kernel call its reference instead, for comparing whole models
+ * (ir-run with and without it, then cmp the outputs). It is read once, at
+ * the first integer op.
  *
  * Scales and zero points come from the tensors' quant parameters; the
  * requantization multipliers from the node's mult/shift attributes.
  */
+#include "k_quant.h"
 #include "ops.h"
+#include "parallel.h"
 #include "qmath.h"
 #include "util.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+
+
+/* BPU_QREF: see the top of the file. */
+int kq_use_ref(void)
+{
+	static atomic_int v = -1;
+	int r = atomic_load(&v);
+	if (r < 0) {
+		const char *e = getenv("BPU_QREF");
+		r = e && *e && strcmp(e, "0") != 0;
+		atomic_store(&v, r);
+	}
+	return r;
+}
 
 /* A tensor's zero point (per-tensor; 0 when symmetric). */
 static int32_t zp(const struct ir_tensor *t)
@@ -85,9 +117,21 @@ static struct qmul qm(const struct ir_node *n, int c)
 	return q;
 }
 
+int32_t kq_zero_point(const struct ir_tensor *t)
+{
+	return zp(t);
+}
+
+void kq_out_range(const struct ir_node *n, const struct ir_tensor *y, int32_t *lo, int32_t *hi)
+{
+	out_range(n, y, lo, hi);
+}
+
+/* ==== the references ========================================================== */
+
 /* ---- QConv --------------------------------------------------------------- */
 
-int k_qconv(const struct ir_kctx *k)
+int k_qconv_ref(const struct ir_kctx *k)
 {
 	const struct ir_node *n = k->n;
 	const struct ir_tensor *xt = k->ti[0], *wt = k->ti[1], *yt = k->to[0];
@@ -142,7 +186,7 @@ int k_qconv(const struct ir_kctx *k)
 }
 
 /* QConvTranspose: the scatter form, accumulating in int64 per output. */
-int k_qconv_transpose(const struct ir_kctx *k)
+int k_qconv_transpose_ref(const struct ir_kctx *k)
 {
 	const struct ir_node *n = k->n;
 	const struct ir_tensor *xt = k->ti[0], *wt = k->ti[1], *yt = k->to[0];
@@ -218,7 +262,7 @@ static int64_t bcast_index(const struct ir_tensor *y, const struct ir_tensor *a,
 	return off;
 }
 
-int k_qadd(const struct ir_kctx *k)
+int k_qadd_ref(const struct ir_kctx *k)
 {
 	const struct ir_node *n = k->n;
 	const struct ir_tensor *at = k->ti[0], *bt = k->ti[1], *yt = k->to[0];
@@ -240,7 +284,7 @@ int k_qadd(const struct ir_kctx *k)
 	return 0;
 }
 
-int k_qmul(const struct ir_kctx *k)
+int k_qmul_ref(const struct ir_kctx *k)
 {
 	const struct ir_node *n = k->n;
 	const struct ir_tensor *at = k->ti[0], *bt = k->ti[1], *yt = k->to[0];
@@ -257,7 +301,7 @@ int k_qmul(const struct ir_kctx *k)
 	return 0;
 }
 
-int k_qlut(const struct ir_kctx *k)
+int k_qlut_ref(const struct ir_kctx *k)
 {
 	const int8_t *x = k->in[0], *t = k->in[1];
 	int8_t *y = k->out[0];
@@ -267,7 +311,7 @@ int k_qlut(const struct ir_kctx *k)
 	return 0;
 }
 
-int k_qrequant(const struct ir_kctx *k)
+int k_qrequant_ref(const struct ir_kctx *k)
 {
 	const struct ir_tensor *xt = k->ti[0], *yt = k->to[0];
 	int32_t zx = zp(xt), zy = zp(yt), lo, hi;
@@ -282,7 +326,7 @@ int k_qrequant(const struct ir_kctx *k)
 
 /* ---- pooling ---------------------------------------------------------------- */
 
-int k_qpool(const struct ir_kctx *k)
+int k_qpool_ref(const struct ir_kctx *k)
 {
 	const struct ir_node *n = k->n;
 	const struct ir_tensor *xt = k->ti[0], *yt = k->to[0];
@@ -380,7 +424,7 @@ static double src_coord(const char *ctm, int64_t o, int64_t in, int64_t out, dou
 	return (o + 0.5) / scale - 0.5; /* half_pixel */
 }
 
-int k_qresize(const struct ir_kctx *k)
+int k_qresize_ref(const struct ir_kctx *k)
 {
 	const struct ir_node *n = k->n;
 	const struct ir_tensor *xt = k->ti[0], *yt = k->to[0];
@@ -476,5 +520,718 @@ int k_qresize(const struct ir_kctx *k)
 		}
 		put(yt, k->out[0], i, q_sat(q_requant(sum, q) + zy, lo, hi));
 	}
+	return 0;
+}
+
+/* ==== the fast kernels ============================================================= */
+
+#define IVDEP _Pragma("GCC ivdep")
+
+/* q_sat for lo <= hi (the fast kernels check it), as max then min so that
+ * gcc vectorizes it with vpmaxsq/vpminsq. */
+static inline int64_t clamp64(int64_t v, int64_t lo, int64_t hi)
+{
+	v = v > lo ? v : lo;
+	return v < hi ? v : hi;
+}
+
+/* Elementwise work units: fixed runs of output elements (parallel.h). */
+#define EW_UNIT 32768
+
+/* ---- QAdd, QSub, QMul -------------------------------------------------------- */
+
+/*
+ * The output is walked as blocks of L consecutive elements over which each
+ * operand is either contiguous (the same shape as the output's trailing
+ * dims) or one value (broadcast): a same-shape operand is one block, a
+ * per-channel [N,C,1,1] one gives blocks of H*W with one value each, a
+ * scalar one block with one value. Blocks follow each other through an
+ * odometer over the outer dims. The row loops are the reference's
+ * arithmetic on int8 values (zero points in int8, so |q - z| <= 255), in
+ * int32 lanes through the exact decompositions below when the shift allows,
+ * else in int64 (QAdd's t < 2^40, QMul's product of two differences in
+ * int32, requantized in int64), all of which gcc vectorizes.
+ */
+struct ew {
+	const struct ir_tensor *at, *bt, *yt;
+	const int8_t *a, *b;
+	int8_t *y;
+	int64_t ny, blk;          /* elements; block length */
+	int afull, bfull;         /* operand contiguous over a block (else one value) */
+	int nd;                   /* output dims before the block's */
+	int64_t dims[IR_MAX_RANK], sa[IR_MAX_RANK], sb[IR_MAX_RANK]; /* their sizes, strides */
+	int32_t za, zb, zy, lo, hi;
+	int64_t ma, mb;           /* QAdd */
+	struct qmul q;            /* QMul */
+	int r;
+	int mul;
+};
+
+/* The operand's element stride for output dim d (0 where it broadcasts). */
+static int64_t ew_stride(const struct ir_tensor *y, const struct ir_tensor *a, int d)
+{
+	int da = d - (y->rank - a->rank);
+	if (da < 0 || a->dims[da] == 1)
+		return 0;
+	int64_t st = 1;
+	for (int i = da + 1; i < a->rank; i++)
+		st *= a->dims[i];
+	return st;
+}
+
+/* The block length (e->blk), whether each operand is contiguous over a
+ * block, and the outer dims the blocks are walked by. */
+static void ew_blocks(struct ew *e)
+{
+	const struct ir_tensor *y = e->yt, *a = e->at, *b = e->bt;
+	int64_t len = 1;
+	int sa = -1, sb = -1; /* -1 unknown, 1 contiguous, 0 one value */
+	int d = y->rank - 1;
+	for (; d >= 0; d--) {
+		int64_t n = y->dims[d];
+		if (n == 1)
+			continue;
+		int da = d - (y->rank - a->rank), db = d - (y->rank - b->rank);
+		int ka = da >= 0 && a->dims[da] != 1, kb = db >= 0 && b->dims[db] != 1;
+		if ((sa >= 0 && sa != ka) || (sb >= 0 && sb != kb))
+			break;
+		sa = ka, sb = kb;
+		len *= n;
+	}
+	e->afull = sa == 1;
+	e->bfull = sb == 1;
+	e->blk = len;
+	e->nd = d + 1;
+	for (int i = 0; i <= d; i++) {
+		e->dims[i] = y->dims[i];
+		e->sa[i] = ew_stride(y, a, i);
+		e->sb[i] = ew_stride(y, b, i);
+	}
+}
+
+/* The reference's arithmetic on one pair of int8 values: QAdd's t in int64,
+ * QMul's product in int32, the requantization in int64. Everything by
+ * value, so that gcc keeps it in registers and vectorizes. */
+static inline int8_t add_one(int32_t a, int32_t b, int32_t za, int32_t zb, int32_t ma, int32_t mb,
+			     int64_t rnd, int r, int64_t zy, int64_t lo, int64_t hi)
+{
+	int64_t t = (int64_t)(a - za) * ma + (int64_t)(b - zb) * mb;
+	return (int8_t)clamp64(((t + rnd) >> r) + zy, lo, hi);
+}
+
+static inline int8_t mul_one(int32_t a, int32_t b, int32_t za, int32_t zb, int32_t m, int64_t rnd,
+			     int r, int64_t zy, int64_t lo, int64_t hi)
+{
+	int32_t p = (a - za) * (b - zb);
+	return (int8_t)clamp64((((int64_t)p * m + rnd) >> r) + zy, lo, hi);
+}
+
+/* QAdd in int32 lanes, exactly: with m = mh * 2^15 + ml (0 <= ml < 2^15),
+ * t = (a - za) ma + (b - zb) mb = H 2^15 + L where H and L sum products of a
+ * 9-bit difference and a 15/16-bit part (|H|, |L| < 2^24). Writing L = Lh
+ * 2^15 + Ll (0 <= Ll < 2^15), for 16 <= r <= 40
+ *     (t + 2^(r-1)) >> r = (H + Lh + 2^(r-16)) >> (r - 15)
+ * (the low 15 bits Ll cannot carry into bit 15), every term below 2^26. */
+static inline int8_t add32_one(int32_t a, int32_t b, int32_t za, int32_t zb, int32_t mah,
+			       int32_t mal, int32_t mbh, int32_t mbl, int32_t c, int sh, int32_t lo2,
+			       int32_t hi2, int32_t zy)
+{
+	int32_t da = a - za, db = b - zb;
+	int32_t h = da * mah + db * mbh, l = da * mal + db * mbl;
+	int32_t v = (h + (l >> 15) + c) >> sh;
+	v = v > lo2 ? v : lo2;
+	v = v < hi2 ? v : hi2;
+	return (int8_t)(v + zy);
+}
+
+/* QMul in int32 lanes, exactly: p = (a - za)(b - zb) has |p| < 2^16; with
+ * m = m2 2^20 + m1 2^10 + m0 (0 <= m < 2^31, m0, m1 < 2^10), carrying
+ * t1 = p m1 + (p m0 >> 10) and t2 = p m2 + (t1 >> 10) gives p m = t2 2^20 +
+ * (bits below 2^20), so for 21 <= r <= 46
+ *     (p m + 2^(r-1)) >> r = (t2 + 2^(r-21)) >> (r - 20),
+ * every term below 2^28. */
+static inline int8_t mul32_one(int32_t a, int32_t b, int32_t za, int32_t zb, int32_t m0,
+			       int32_t m1, int32_t m2, int32_t c, int sh, int32_t lo2, int32_t hi2,
+			       int32_t zy)
+{
+	int32_t p = (a - za) * (b - zb);
+	int32_t t1 = p * m1 + ((p * m0) >> 10), t2 = p * m2 + (t1 >> 10);
+	int32_t v = (t2 + c) >> sh;
+	v = v > lo2 ? v : lo2;
+	v = v < hi2 ? v : hi2;
+	return (int8_t)(v + zy);
+}
+
+#define ADD_ONE(av, bv) add_one(av, bv, za, zb, ma, mb, rnd, r, zy, lo, hi)
+#define MUL32_ONE(av, bv) mul32_one(av, bv, za, zb, m0, m1, m2, c32, sh, lo2, hi2, zy2)
+#define ADD32_ONE(av, bv) add32_one(av, bv, za, zb, mah, mal, mbh, mbl, c32, sh, lo2, hi2, zy2)
+#define MUL_ONE(av, bv) mul_one(av, bv, za, zb, m, rnd, r, zy, lo, hi)
+
+/* y[0..n) from a and b, each contiguous (fa) or one value. */
+static void ew_row(const struct ew *e, const int8_t *restrict a, int fa, const int8_t *restrict b,
+		   int fb, int8_t *restrict y, int64_t n)
+{
+	const int32_t za = e->za, zb = e->zb;
+	const int64_t zy = e->zy, lo = e->lo, hi = e->hi;
+	if (e->mul) {
+		const int32_t m = e->q.m;
+		const int r = e->q.r;
+		const int64_t rnd = r ? (int64_t)1 << (r - 1) : 0;
+		if (r >= 21 && r <= 46 && m >= 0) {
+			const int32_t m0 = m & 1023, m1 = (m >> 10) & 1023, m2 = m >> 20;
+			const int32_t c32 = 1 << (r - 21), lo2 = (int32_t)(lo - zy);
+			const int32_t hi2 = (int32_t)(hi - zy), zy2 = (int32_t)zy;
+			const int sh = r - 20;
+			if (fa && fb) {
+				IVDEP for (int64_t i = 0; i < n; i++) y[i] = MUL32_ONE(a[i], b[i]);
+			} else if (fa) {
+				const int32_t bv = b[0];
+				IVDEP for (int64_t i = 0; i < n; i++) y[i] = MUL32_ONE(a[i], bv);
+			} else if (fb) {
+				const int32_t av = a[0];
+				IVDEP for (int64_t i = 0; i < n; i++) y[i] = MUL32_ONE(av, b[i]);
+			} else {
+				memset(y, MUL32_ONE(a[0], b[0]), (size_t)n);
+			}
+			return;
+		}
+		if (fa && fb) {
+			IVDEP for (int64_t i = 0; i < n; i++) y[i] = MUL_ONE(a[i], b[i]);
+		} else if (fa) {
+			const int32_t bv = b[0];
+			IVDEP for (int64_t i = 0; i < n; i++) y[i] = MUL_ONE(a[i], bv);
+		} else if (fb) {
+			const int32_t av = a[0];
+			IVDEP for (int64_t i = 0; i < n; i++) y[i] = MUL_ONE(av, b[i]);
+		} else {
+			memset(y, MUL_ONE(a[0], b[0]), (size_t)n);
+		}
+	} else {
+		const int32_t ma = (int32_t)e->ma, mb = (int32_t)e->mb;
+		const int r = e->r;
+		const int64_t rnd = r ? (int64_t)1 << (r - 1) : 0;
+		if (r >= 16 && r <= 40 && ma > -(1 << 30) && ma < (1 << 30) && mb > -(1 << 30) &&
+		    mb < (1 << 30)) {
+			const int32_t mah = ma >> 15, mal = ma & 0x7fff, mbh = mb >> 15, mbl = mb & 0x7fff;
+			const int32_t c32 = 1 << (r - 16), lo2 = (int32_t)(lo - zy);
+			const int32_t hi2 = (int32_t)(hi - zy), zy2 = (int32_t)zy;
+			const int sh = r - 15;
+			if (fa && fb) {
+				IVDEP for (int64_t i = 0; i < n; i++) y[i] = ADD32_ONE(a[i], b[i]);
+			} else if (fa) {
+				const int32_t bv = b[0];
+				IVDEP for (int64_t i = 0; i < n; i++) y[i] = ADD32_ONE(a[i], bv);
+			} else if (fb) {
+				const int32_t av = a[0];
+				IVDEP for (int64_t i = 0; i < n; i++) y[i] = ADD32_ONE(av, b[i]);
+			} else {
+				memset(y, ADD32_ONE(a[0], b[0]), (size_t)n);
+			}
+			return;
+		}
+		if (fa && fb) {
+			IVDEP for (int64_t i = 0; i < n; i++) y[i] = ADD_ONE(a[i], b[i]);
+		} else if (fa) {
+			const int32_t bv = b[0];
+			IVDEP for (int64_t i = 0; i < n; i++) y[i] = ADD_ONE(a[i], bv);
+		} else if (fb) {
+			const int32_t av = a[0];
+			IVDEP for (int64_t i = 0; i < n; i++) y[i] = ADD_ONE(av, b[i]);
+		} else {
+			memset(y, ADD_ONE(a[0], b[0]), (size_t)n);
+		}
+	}
+}
+
+/* Blocks are walked with an odometer over the outer dims: one division per
+ * unit, not per block. */
+static void ew_unit(void *vj, int64_t u)
+{
+	const struct ew *e = vj;
+	int64_t i0 = u * EW_UNIT, i1 = i0 + EW_UNIT < e->ny ? i0 + EW_UNIT : e->ny;
+	int64_t co[IR_MAX_RANK], oa = 0, ob = 0, r = i0 / e->blk;
+	for (int d = e->nd - 1; d >= 0; d--) {
+		co[d] = r % e->dims[d];
+		r /= e->dims[d];
+		oa += co[d] * e->sa[d];
+		ob += co[d] * e->sb[d];
+	}
+	for (int64_t i = i0, in = i0 % e->blk; i < i1; in = 0) {
+		int64_t n = e->blk - in < i1 - i ? e->blk - in : i1 - i;
+		ew_row(e, e->a + oa + (e->afull ? in : 0), e->afull, e->b + ob + (e->bfull ? in : 0),
+		       e->bfull, e->y + i, n);
+		i += n;
+		for (int d = e->nd - 1; d >= 0; d--) { /* the next block */
+			oa += e->sa[d];
+			ob += e->sb[d];
+			if (++co[d] < e->dims[d])
+				break;
+			oa -= co[d] * e->sa[d];
+			ob -= co[d] * e->sb[d];
+			co[d] = 0;
+		}
+	}
+}
+
+static int ew_run(const struct ir_kctx *k, int mul)
+{
+	const struct ir_node *n = k->n;
+	struct ew e;
+	memset(&e, 0, sizeof e);
+	e.at = k->ti[0], e.bt = k->ti[1], e.yt = k->to[0];
+	if (e.at->dtype != IR_DTYPE_I8 || e.bt->dtype != IR_DTYPE_I8 || e.yt->dtype != IR_DTYPE_I8)
+		return -1;
+	e.a = k->in[0], e.b = k->in[1], e.y = k->out[0];
+	e.za = zp(e.at), e.zb = zp(e.bt), e.zy = zp(e.yt);
+	out_range(n, e.yt, &e.lo, &e.hi);
+	e.mul = mul;
+	if (mul) {
+		e.q = qm(n, 0);
+		if (e.q.r < 0 || e.q.r > 62)
+			return -1;
+	} else {
+		e.ma = ir_attr_int(n, "mult_a", 1), e.mb = ir_attr_int(n, "mult_b", 1);
+		e.r = (int)ir_attr_int(n, "shift", 0);
+		if (n->op == IR_OP_QSUB)
+			e.mb = -e.mb;
+		/* |t| < 2^9 * (|ma| + |mb|) must stay far inside int64 */
+		if (e.r < 0 || e.r > 62 || e.ma > INT32_MAX || e.ma < -INT32_MAX || e.mb > INT32_MAX ||
+		    e.mb < -INT32_MAX)
+			return -1;
+	}
+	if (e.za < -128 || e.za > 127 || e.zb < -128 || e.zb > 127 || e.lo > e.hi)
+		return -1;
+	e.ny = ir_tensor_numel(e.yt);
+	if (e.ny == 0)
+		return 0;
+	ew_blocks(&e);
+	int64_t units = (e.ny + EW_UNIT - 1) / EW_UNIT;
+	ir_parallel_for(ir_threads_for(k->threads, (double)e.ny * 4), units, ew_unit, &e);
+	return 0;
+}
+
+int k_qadd(const struct ir_kctx *k)
+{
+	if (kq_use_ref() || ew_run(k, 0) < 0)
+		return k_qadd_ref(k);
+	return 0;
+}
+
+int k_qmul(const struct ir_kctx *k)
+{
+	if (kq_use_ref() || ew_run(k, 1) < 0)
+		return k_qmul_ref(k);
+	return 0;
+}
+
+/* ---- QLut, QRequant ------------------------------------------------------------ */
+
+struct lut_job {
+	const int8_t *x;
+	int8_t *y;
+	int64_t n;
+	int32_t t32[256];         /* the table widened: gcc gathers from it */
+	/* QRequant */
+	int32_t zx, zy, lo, hi;
+	struct qmul q;
+};
+
+static void lut_unit(void *vj, int64_t u)
+{
+	const struct lut_job *j = vj;
+	int64_t i0 = u * EW_UNIT, n = j->n - i0 < EW_UNIT ? j->n - i0 : EW_UNIT;
+	const int8_t *restrict x = j->x + i0;
+	int8_t *restrict y = j->y + i0;
+	const int32_t *restrict t = j->t32;
+	IVDEP for (int64_t i = 0; i < n; i++)
+		y[i] = (int8_t)t[x[i] + 128];
+}
+
+int k_qlut(const struct ir_kctx *k)
+{
+	if (kq_use_ref() || k->ti[0]->dtype != IR_DTYPE_I8 || k->to[0]->dtype != IR_DTYPE_I8)
+		return k_qlut_ref(k);
+	struct lut_job j;
+	const int8_t *t = k->in[1];
+	for (int i = 0; i < 256; i++)
+		j.t32[i] = t[i];
+	j.x = k->in[0], j.y = k->out[0], j.n = ir_tensor_numel(k->ti[0]);
+	ir_parallel_for(ir_threads_for(k->threads, (double)j.n * 2), (j.n + EW_UNIT - 1) / EW_UNIT,
+			lut_unit, &j);
+	return 0;
+}
+
+static void requant_unit(void *vj, int64_t u)
+{
+	const struct lut_job *j = vj;
+	int64_t i0 = u * EW_UNIT, n = j->n - i0 < EW_UNIT ? j->n - i0 : EW_UNIT;
+	const int8_t *restrict x = j->x + i0;
+	int8_t *restrict y = j->y + i0;
+	int32_t m = j->q.m, zx = j->zx;
+	int64_t zy = j->zy, lo = j->lo, hi = j->hi;
+	int r = j->q.r;
+	int64_t rnd = r ? (int64_t)1 << (r - 1) : 0;
+	IVDEP for (int64_t i = 0; i < n; i++) {
+		int64_t v = (((int64_t)(x[i] - zx) * m + rnd) >> r) + zy;
+		y[i] = (int8_t)clamp64(v, lo, hi);
+	}
+}
+
+int k_qrequant(const struct ir_kctx *k)
+{
+	const struct ir_tensor *xt = k->ti[0], *yt = k->to[0];
+	struct lut_job j;
+	j.q = qm(k->n, 0);
+	if (kq_use_ref() || xt->dtype != IR_DTYPE_I8 || yt->dtype != IR_DTYPE_I8 || j.q.r < 0 ||
+	    j.q.r > 62)
+		return k_qrequant_ref(k);
+	j.zx = zp(xt), j.zy = zp(yt);
+	out_range(k->n, yt, &j.lo, &j.hi);
+	if (j.lo > j.hi)
+		return k_qrequant_ref(k);
+	j.x = k->in[0], j.y = k->out[0], j.n = ir_tensor_numel(xt);
+	ir_parallel_for(ir_threads_for(k->threads, (double)j.n * 4), (j.n + EW_UNIT - 1) / EW_UNIT,
+			requant_unit, &j);
+	return 0;
+}
+
+/* ---- QAveragePool, QGlobalAveragePool -------------------------------------------- */
+
+/*
+ * Rank 4, int8 in and out. Per output position the window's rows and
+ * columns inside the input and the count the reference uses (cells inside
+ * the padded input with count_include_pad, else inside the input), from
+ * per-dim tables; the window sum in int32 (at most 255 per cell, windows
+ * below 2^23 cells), the multiplier per count as the reference derives it.
+ * Units: (image, channel) planes.
+ */
+struct pool_dim {
+	int64_t lo, hi;   /* input cells [lo, hi) of the window */
+	int64_t padded;   /* cells inside the padded input */
+};
+
+struct pool_job {
+	const struct ir_node *n;
+	const int8_t *x;
+	int8_t *y;
+	int64_t ih, iw, oh, ow, maxc;
+	const struct pool_dim *ry, *rx;
+	const struct qmul *byc;   /* by count */
+	int cip;
+	int32_t zx, zy, lo, hi;
+};
+
+static void pool_dims(int64_t in, int64_t out, int64_t k, int64_t s, int64_t pb, int64_t pe,
+		      struct pool_dim *r)
+{
+	for (int64_t o = 0; o < out; o++) {
+		int64_t b0 = o * s - pb, e0 = b0 + k, pend = in + pe;
+		int64_t p0 = b0 < -pb ? -pb : b0, p1 = e0 > pend ? pend : e0;
+		r[o].padded = p1 - p0;
+		r[o].lo = b0 < 0 ? 0 : b0 > in ? in : b0;
+		r[o].hi = e0 > in ? in : e0 < r[o].lo ? r[o].lo : e0;
+	}
+}
+
+static void pool_unit(void *vj, int64_t p)
+{
+	const struct pool_job *j = vj;
+	const int8_t *x = j->x + p * j->ih * j->iw;
+	int8_t *y = j->y + p * j->oh * j->ow;
+	int32_t *restrict col = ir_scratch(sizeof(int32_t) * (size_t)(j->iw + 1));
+	for (int64_t oy = 0; oy < j->oh; oy++) {
+		const struct pool_dim *dy = &j->ry[oy];
+		/* the window's rows summed per column, then each window's columns */
+		memset(col, 0, sizeof(int32_t) * (size_t)j->iw);
+		for (int64_t iy = dy->lo; iy < dy->hi; iy++) {
+			const int8_t *restrict r = x + iy * j->iw;
+			IVDEP for (int64_t ix = 0; ix < j->iw; ix++)
+				col[ix] += r[ix];
+		}
+		for (int64_t ox = 0; ox < j->ow; ox++) {
+			const struct pool_dim *dx = &j->rx[ox];
+			int32_t sum = 0;
+			for (int64_t ix = dx->lo; ix < dx->hi; ix++)
+				sum += col[ix];
+			int64_t cnt = (dy->hi - dy->lo) * (dx->hi - dx->lo);
+			int64_t s64 = (int64_t)sum - (int64_t)j->zx * cnt;
+			int64_t count = j->cip ? dy->padded * dx->padded : cnt;
+			if (count <= 0)
+				count = 1;
+			if (count > j->maxc)
+				count = j->maxc;
+			y[oy * j->ow + ox] =
+				(int8_t)q_sat(q_requant(s64, j->byc[count]) + j->zy, j->lo, j->hi);
+		}
+	}
+}
+
+/* GlobalAveragePool: one plane's sum, vectorized. */
+static void gap_unit(void *vj, int64_t p)
+{
+	const struct pool_job *j = vj;
+	int64_t n = j->ih * j->iw;
+	const int8_t *restrict x = j->x + p * n;
+	int64_t sum = 0;
+	for (int64_t i0 = 0; i0 < n; i0 += 1 << 20) {
+		int64_t i1 = i0 + (1 << 20) < n ? i0 + (1 << 20) : n;
+		int32_t s = 0;
+		for (int64_t i = i0; i < i1; i++)
+			s += x[i];
+		sum += s;
+	}
+	sum -= (int64_t)j->zx * n;
+	j->y[p] = (int8_t)q_sat(q_requant(sum, j->byc[j->maxc]) + j->zy, j->lo, j->hi);
+}
+
+static int pool_run(const struct ir_kctx *k)
+{
+	const struct ir_node *n = k->n;
+	const struct ir_tensor *xt = k->ti[0], *yt = k->to[0];
+	if (xt->rank != 4 || xt->dtype != IR_DTYPE_I8 || yt->dtype != IR_DTYPE_I8)
+		return -1;
+	int global = n->op == IR_OP_QGLOBAL_AVERAGE_POOL;
+	int64_t ks[2] = {xt->dims[2], xt->dims[3]}, st[2] = {1, 1}, pd[4] = {0, 0, 0, 0};
+	if (!global) {
+		ir_attr_ints(n, "kernel_shape", ks, 2);
+		ir_attr_ints(n, "strides", st, 2);
+		ir_attr_ints(n, "pads", pd, 4);
+	}
+	struct pool_job j;
+	memset(&j, 0, sizeof j);
+	j.n = n;
+	j.x = k->in[0], j.y = k->out[0];
+	j.ih = xt->dims[2], j.iw = xt->dims[3], j.oh = yt->dims[2], j.ow = yt->dims[3];
+	j.cip = (int)ir_attr_int(n, "count_include_pad", 0);
+	j.zx = zp(xt), j.zy = zp(yt);
+	type_range(yt->dtype, &j.lo, &j.hi);
+	j.maxc = ks[0] * ks[1];
+	if (j.maxc <= 0 || j.maxc >= (1 << 23))
+		return -1;
+	int64_t planes = xt->dims[0] * xt->dims[1];
+	double ratio = (double)scale(xt, 0) / (double)scale(yt, 0);
+	struct qmul *byc = xcalloc((size_t)j.maxc + 1, sizeof *byc);
+	struct pool_dim *ry = xmalloc(sizeof *ry * (size_t)(j.oh + j.ow + 1)), *rx = ry + j.oh;
+	int rc = 0;
+	if (global) {
+		if (j.oh != 1 || j.ow != 1 || q_multiplier(ratio / (double)j.maxc, &byc[j.maxc]) < 0) {
+			rc = -1;
+			goto out;
+		}
+		j.byc = byc;
+		ir_parallel_for(ir_threads_for(k->threads, (double)ir_tensor_numel(xt)), planes,
+				gap_unit, &j);
+		goto out;
+	}
+	pool_dims(j.ih, j.oh, ks[0], st[0], pd[0], pd[2], ry);
+	pool_dims(j.iw, j.ow, ks[1], st[1], pd[1], pd[3], rx);
+	/* the multiplier of every count that occurs, derived as the reference
+	 * does (q_multiplier of the same f64 value) */
+	for (int64_t oy = 0; oy < j.oh; oy++)
+		for (int64_t ox = 0; ox < j.ow; ox++) {
+			int64_t cnt = (ry[oy].hi - ry[oy].lo) * (rx[ox].hi - rx[ox].lo);
+			int64_t count = j.cip ? ry[oy].padded * rx[ox].padded : cnt;
+			if (count <= 0)
+				count = 1;
+			if (count > j.maxc)
+				count = j.maxc;
+			if (!byc[count].m && q_multiplier(ratio / (double)count, &byc[count]) < 0) {
+				rc = -1;
+				goto out;
+			}
+		}
+	j.byc = byc, j.ry = ry, j.rx = rx;
+	ir_parallel_for(ir_threads_for(k->threads, (double)ir_tensor_numel(yt) * j.maxc), planes,
+			pool_unit, &j);
+out:
+	free(byc);
+	free(ry);
+	return rc;
+}
+
+int k_qpool(const struct ir_kctx *k)
+{
+	if (kq_use_ref() || pool_run(k) < 0)
+		return k_qpool_ref(k);
+	return 0;
+}
+
+/* ---- QResize ----------------------------------------------------------------------- */
+
+/*
+ * Rank 4 int8 with the image and channel dims unchanged: the reference's
+ * per-dim rule (source indices, 12-bit weight) tabulated once per output
+ * row and column, then nearest copies rows (repeating a row already made
+ * when the source row repeats) and linear sums its four corners in int64.
+ * A dim the reference leaves alone (same size, scale 1) has weights (1, 0).
+ */
+struct rs_dim {
+	int64_t i0, i1;
+	int64_t w0, w1;
+};
+
+/* The reference's per-dim computation for output index o (k_qresize_ref). */
+static void rs_dim_at(const char *ctm, const char *nm, int linear, int64_t in, int64_t out,
+		      float sc, int64_t o, struct rs_dim *r)
+{
+	if (in == out && sc == 1.0f) {
+		r->i0 = r->i1 = o;
+		r->w0 = 1, r->w1 = 0;
+		return;
+	}
+	double s = src_coord(ctm, o, in, out, sc);
+	if (!linear) {
+		double f = floor(s);
+		int64_t idx;
+		if (!strcmp(nm, "floor"))
+			idx = (int64_t)f;
+		else if (!strcmp(nm, "ceil"))
+			idx = (int64_t)ceil(s);
+		else if (!strcmp(nm, "round_prefer_ceil"))
+			idx = (int64_t)floor(s + 0.5);
+		else
+			idx = s - f == 0.5 ? (int64_t)f : (int64_t)floor(s + 0.5);
+		r->i0 = r->i1 = idx < 0 ? 0 : idx >= in ? in - 1 : idx;
+		r->w0 = 1, r->w1 = 0;
+		return;
+	}
+	if (s < 0)
+		s = 0;
+	int64_t a = (int64_t)floor(s);
+	if (a >= in - 1) {
+		r->i0 = r->i1 = in - 1;
+		r->w0 = 4096, r->w1 = 0;
+	} else {
+		r->i0 = a;
+		r->i1 = a + 1;
+		r->w1 = (int64_t)nearbyint((s - a) * 4096.0);
+		r->w0 = 4096 - r->w1;
+	}
+}
+
+struct rs_job {
+	const int8_t *x;
+	int8_t *y;
+	int64_t ih, iw, oh, ow;
+	const struct rs_dim *ry, *rx;
+	const int32_t *cx;        /* nearest: the source column of each output column */
+	int fx;                   /* nearest: 2, 4 or 8 when cx[ox] = ox / fx, else 0 */
+	int linear;
+	int32_t zx, zy, lo, hi;
+	struct qmul q;
+};
+
+static void rs_unit(void *vj, int64_t p)
+{
+	const struct rs_job *j = vj;
+	const int8_t *x = j->x + p * j->ih * j->iw;
+	int8_t *y = j->y + p * j->oh * j->ow;
+	for (int64_t oy = 0; oy < j->oh; oy++) {
+		const struct rs_dim *dy = &j->ry[oy];
+		int8_t *restrict yr = y + oy * j->ow;
+		if (!j->linear) {
+			if (oy > 0 && j->ry[oy - 1].i0 == dy->i0) {
+				memcpy(yr, yr - j->ow, (size_t)j->ow);
+				continue;
+			}
+			const int8_t *restrict xr = x + dy->i0 * j->iw;
+			const int32_t *restrict cx = j->cx;
+			int64_t iw = j->iw;
+			if (j->fx == 2) {
+				IVDEP for (int64_t ix = 0; ix < iw; ix++)
+					yr[2 * ix] = yr[2 * ix + 1] = xr[ix];
+			} else if (j->fx == 4) {
+				IVDEP for (int64_t ix = 0; ix < iw; ix++) {
+					int8_t v = xr[ix];
+					yr[4 * ix] = v, yr[4 * ix + 1] = v, yr[4 * ix + 2] = v, yr[4 * ix + 3] = v;
+				}
+			} else if (j->fx == 8) {
+				IVDEP for (int64_t ix = 0; ix < iw; ix++) {
+					int8_t v = xr[ix];
+					yr[8 * ix] = v, yr[8 * ix + 1] = v, yr[8 * ix + 2] = v, yr[8 * ix + 3] = v;
+					yr[8 * ix + 4] = v, yr[8 * ix + 5] = v, yr[8 * ix + 6] = v, yr[8 * ix + 7] = v;
+				}
+			} else {
+				for (int64_t ox = 0; ox < j->ow; ox++)
+					yr[ox] = xr[cx[ox]];
+			}
+			continue;
+		}
+		const int8_t *x0 = x + dy->i0 * j->iw, *x1 = x + dy->i1 * j->iw;
+		int64_t m = j->q.m, rnd = j->q.r ? (int64_t)1 << (j->q.r - 1) : 0;
+		int r = j->q.r;
+		for (int64_t ox = 0; ox < j->ow; ox++) {
+			const struct rs_dim *dx = &j->rx[ox];
+			int64_t a = (x0[dx->i0] - j->zx) * dx->w0 + (x0[dx->i1] - j->zx) * dx->w1;
+			int64_t b = (x1[dx->i0] - j->zx) * dx->w0 + (x1[dx->i1] - j->zx) * dx->w1;
+			int64_t sum = a * dy->w0 + b * dy->w1;
+			int64_t v = ((sum * m + rnd) >> r) + j->zy;
+			yr[ox] = (int8_t)clamp64(v, j->lo, j->hi);
+		}
+	}
+}
+
+static int resize_run(const struct ir_kctx *k)
+{
+	const struct ir_node *n = k->n;
+	const struct ir_tensor *xt = k->ti[0], *yt = k->to[0];
+	if (xt->rank != 4 || xt->dtype != IR_DTYPE_I8 || yt->dtype != IR_DTYPE_I8)
+		return -1;
+	const char *mode = ir_attr_string(n, "mode", "nearest");
+	const char *ctm = ir_attr_string(n, "coordinate_transformation_mode", "half_pixel");
+	const char *nm = ir_attr_string(n, "nearest_mode", "round_prefer_floor");
+	if (!strcmp(ctm, "tf_crop_and_resize") || !strcmp(mode, "cubic"))
+		return -1;
+	float sc[4] = {1, 1, 1, 1};
+	struct ir_attr *sa = ir_attr_find(n, "scales");
+	for (int d = 0; d < 4; d++)
+		sc[d] = sa ? sa->floats[d] : 1.0f;
+	for (int d = 0; d < 2; d++)
+		if (xt->dims[d] != yt->dims[d] || sc[d] != 1.0f)
+			return -1;
+	struct rs_job j;
+	memset(&j, 0, sizeof j);
+	j.linear = !strcmp(mode, "linear");
+	j.ih = xt->dims[2], j.iw = xt->dims[3], j.oh = yt->dims[2], j.ow = yt->dims[3];
+	j.zx = zp(xt), j.zy = zp(yt);
+	type_range(yt->dtype, &j.lo, &j.hi);
+	if (j.linear) {
+		int dims = (j.ih != j.oh) + (j.iw != j.ow);
+		if (q_multiplier((double)scale(xt, 0) /
+					 ((double)scale(yt, 0) * ldexp(1.0, 12 * dims)),
+				 &j.q) < 0)
+			return -1;
+	}
+	if (j.ih == 0 || j.iw == 0)
+		return -1;
+	struct rs_dim *ry = xmalloc(sizeof *ry * (size_t)(j.oh + j.ow + 1)), *rx = ry + j.oh;
+	for (int64_t o = 0; o < j.oh; o++)
+		rs_dim_at(ctm, nm, j.linear, j.ih, j.oh, sc[2], o, &ry[o]);
+	for (int64_t o = 0; o < j.ow; o++)
+		rs_dim_at(ctm, nm, j.linear, j.iw, j.ow, sc[3], o, &rx[o]);
+	int32_t *cx = xmalloc(sizeof(int32_t) * (size_t)(j.ow + 1));
+	for (int64_t o = 0; o < j.ow; o++)
+		cx[o] = (int32_t)rx[o].i0;
+	/* an integer upscale of the columns: each source column repeated f times */
+	for (int f = 2; f <= 8 && !j.linear; f *= 2)
+		if (j.ow == f * j.iw) {
+			int64_t o = 0;
+			while (o < j.ow && cx[o] == o / f)
+				o++;
+			if (o == j.ow)
+				j.fx = f;
+		}
+	j.x = k->in[0], j.y = k->out[0], j.ry = ry, j.rx = rx, j.cx = cx;
+	ir_parallel_for(ir_threads_for(k->threads, (double)ir_tensor_numel(yt) * (j.linear ? 8 : 1)),
+			xt->dims[0] * xt->dims[1], rs_unit, &j);
+	free(cx);
+	free(ry);
+	return 0;
+}
+
+int k_qresize(const struct ir_kctx *k)
+{
+	if (kq_use_ref() || resize_run(k) < 0)
+		return k_qresize_ref(k);
 	return 0;
 }

@@ -14,6 +14,14 @@
 # Haswell, which keeps OpenBLAS on its AVX2 kernels even where the CPU has
 # AVX-512), the table is repeated with it unset, so OpenBLAS picks its
 # kernels by CPU detection as it does by default.
+#
+# A second table puts the int8 path against the float one: cls and det
+# partitioned for bpu-s, calibrated on 8 noise images (pgmnoise through
+# img2npy with the model's normalization; calib-stats, calib-search --method
+# max --per-channel), quantized by ir-quant, then ir-run on the quantized IR
+# against ir-run on the partitioned float IR, same input, single thread,
+# alternating as above; ratio = int8 / float (lower is better). It is
+# repeated with OPENBLAS_CORETYPE unset too (the float side's GEMMs).
 set -eu
 BUILD=${BUILD:-build}
 RUNS=${RUNS:-20}
@@ -75,6 +83,51 @@ bench_table() {
 	done
 }
 
+# int8 (ir-quant) against float (ir-run on the partitioned IR); the models are
+# quantized once, by quant_prepare
+QSPECS="cls ch_ppocr_mobile_v2.0_cls_infer 1x3x48x192 48 192 text --size 48x192 --keep-ratio --mean 0.5,0.5,0.5 --std 0.5,0.5,0.5
+det ch_PP-OCRv4_det_infer 1x3x640x640 640 640 coffee --size 640x640 --bgr --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225"
+
+quant_prepare() {
+	echo "$QSPECS" | while read -r spec; do
+		set -- $spec
+		tag=$1 onnx=$M/$2.onnx shape=$3 h=$4 w=$5
+		shift 6
+		onnx2ir --input-shape "x=$shape" "$onnx" | ir-fuse |
+			ir-partition --march bpu-s -o "$out/$tag.part.ir" 2> "$out/$tag.partition.log"
+		cal=$out/cal-$tag
+		rm -rf "$cal" && mkdir -p "$cal"
+		for i in 1 2 3 4 5 6 7 8; do
+			pgmnoise -randomseed "$i" "$w" "$h" | img2npy "$@" -o "$cal/s$i.npy"
+		done
+		calib-stats "$out/$tag.part.ir" --data "$cal" -o "$out/$tag.stats"
+		calib-search "$out/$tag.part.ir" --stats "$out/$tag.stats" --method max --per-channel \
+			-o "$out/$tag.th"
+		ir-quant --thresholds "$out/$tag.th" "$out/$tag.part.ir" -o "$out/$tag.q.ir"
+	done
+}
+
+quant_table() {
+	printf '%-4s %-12s %10s %10s %8s\n' model input float_ms int8_ms ratio
+	echo "$QSPECS" | while read -r spec; do
+		set -- $spec
+		tag=$1 shape=$3 photo=$6
+		shift 6
+		image "$photo" "$@"
+		best_f= best_q=
+		r=0
+		while [ $r -lt "$ROUNDS" ]; do
+			f=$(measure "$out/float" ir-run -i "x=$out/in.npy" --threads 1 --bench "$RUNS" "$out/$tag.part.ir")
+			q=$(measure "$out/int8" ir-run -i "x=$out/in.npy" --threads 1 --bench "$RUNS" "$out/$tag.q.ir")
+			[ -z "$best_f" ] || [ "$(echo "$f < $best_f" | bc)" = 1 ] && best_f=$f
+			[ -z "$best_q" ] || [ "$(echo "$q < $best_q" | bc)" = 1 ] && best_q=$q
+			r=$((r + 1))
+		done
+		printf '%-4s %-12s %10.3f %10.3f %8.2f\n' "$tag" "$shape" "$best_f" "$best_q" \
+			"$(echo "$best_q / $best_f" | bc -l)"
+	done
+}
+
 echo "single thread, best median of $ROUNDS rounds x $RUNS runs; ratio = ours / ORT (lower is better)"
 onnx2ir --input-shape x=1x3x32x32 examples/tinynet/tinynet.onnx -o "$out/tiny.ir"
 blas_core() {
@@ -88,4 +141,15 @@ if [ -n "${OPENBLAS_CORETYPE:-}" ]; then
 	(unset OPENBLAS_CORETYPE
 	 echo "again with OPENBLAS_CORETYPE unset (OpenBLAS detects the CPU itself: $(blas_core)):"
 	 bench_table)
+fi
+
+echo
+echo "int8 (ir-quant) vs float (ir-run on the partitioned IR), single thread, best median of $ROUNDS rounds x $RUNS runs; ratio = int8 / float (lower is better); calibration: 8 noise images, max, per channel"
+quant_prepare
+echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-(unset)}:"
+quant_table
+if [ -n "${OPENBLAS_CORETYPE:-}" ]; then
+	(unset OPENBLAS_CORETYPE
+	 echo "again with OPENBLAS_CORETYPE unset:"
+	 quant_table)
 fi

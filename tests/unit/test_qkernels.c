@@ -1,0 +1,696 @@
+/*
+ * test_qkernels.c: every fast integer kernel (lib/k_qconv.c, lib/k_quant.c)
+ * against its reference (k_q*_ref, the loops formats/numerics.md is written
+ * as), bit for bit, on random data: QConv through each path (pointwise with
+ * few and many input channels, im2col with both micro-kernels, depthwise
+ * 3x3/5x5 at strides 1 and 2 and the general depthwise loop, grouped,
+ * dilated, 1x1 maps as MatMul, kernels 1x1 to 7x7, odd sizes, asymmetric
+ * padding, output_int32, fused-activation clamps, non-zero zero points,
+ * biases that wrap int32, weights of -128, int16 tensors, which the fast
+ * kernels hand to the reference) plus 60 random shapes, each case also with
+ * output_int32 so that the sums themselves are compared; QConvTranspose;
+ * QAdd/QSub and QMul with full, per-channel, last-dim and scalar
+ * broadcasting and shifts on both sides of the int32 fast paths; QLut;
+ * QRequant; QAveragePool (count_include_pad, ceil_mode) and
+ * QGlobalAveragePool; QResize (nearest and linear, x2/x4/x8, align_corners
+ * and the other coordinate rules, downscaling). Each fast kernel runs with 1
+ * and with 2 threads (the large cases split into several work units); all
+ * three outputs must equal the reference's bytes.
+ */
+#include "ir.h"
+#include "k_quant.h"
+#include "ops.h"
+#include "qmath.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+
+static int passed, failed;
+static uint64_t rs = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rnd(void)
+{
+	rs ^= rs << 13;
+	rs ^= rs >> 7;
+	rs ^= rs << 17;
+	return rs;
+}
+
+/* uniform in [lo, hi] */
+static int64_t rint_in(int64_t lo, int64_t hi)
+{
+	return lo + (int64_t)(rnd() % (uint64_t)(hi - lo + 1));
+}
+
+static void *rand_ints(enum ir_dtype dt, int64_t n, int64_t lo, int64_t hi)
+{
+	size_t sz = dt == IR_DTYPE_I8 ? 1 : dt == IR_DTYPE_I16 ? 2 : 4;
+	void *p = malloc(sz * (size_t)(n ? n : 1));
+	for (int64_t i = 0; i < n; i++) {
+		int64_t v = rint_in(lo, hi);
+		if (dt == IR_DTYPE_I8)
+			((int8_t *)p)[i] = (int8_t)v;
+		else if (dt == IR_DTYPE_I16)
+			((int16_t *)p)[i] = (int16_t)v;
+		else
+			((int32_t *)p)[i] = (int32_t)v;
+	}
+	return p;
+}
+
+static void set_q(struct ir_tensor *t, float s, int32_t z)
+{
+	struct ir_quant *q = calloc(1, sizeof *q);
+	q->dtype = t->dtype;
+	q->n = 1;
+	q->scale = malloc(sizeof(float));
+	q->scale[0] = s;
+	q->zero_point = malloc(sizeof(int32_t));
+	q->zero_point[0] = z;
+	q->axis = 1;
+	t->quant = q;
+}
+
+static int64_t tmin(enum ir_dtype dt)
+{
+	return dt == IR_DTYPE_I8 ? -128 : dt == IR_DTYPE_I16 ? -32768 : INT32_MIN;
+}
+
+static int64_t tmax(enum ir_dtype dt)
+{
+	return dt == IR_DTYPE_I8 ? 127 : dt == IR_DTYPE_I16 ? 32767 : INT32_MAX;
+}
+
+/* An activation input: random values of its type, a quant with zero point z. */
+static int add_act(struct ir_graph *g, const char *name, enum ir_dtype dt, int rank,
+		   const int64_t *dims, int32_t z, float s)
+{
+	int64_t n = ir_shape_numel(rank, dims);
+	int t = ir_const_add(g, name, dt, rank, dims, rand_ints(dt, n, tmin(dt), tmax(dt)));
+	set_q(g->tensors[t], s, z);
+	return t;
+}
+
+/* Runs node n of g (inputs all constants) with the fast kernel on 1 and 2
+ * threads and with the reference; reports any byte that differs. */
+static void run_and_compare(const char *what, struct ir_graph *g, struct ir_node *n,
+			    int (*fast)(const struct ir_kctx *), int (*ref)(const struct ir_kctx *))
+{
+	const struct ir_tensor *ti[8], *to[1];
+	const void *in[8];
+	for (int i = 0; i < n->n_in; i++) {
+		ti[i] = n->in[i] >= 0 ? g->tensors[n->in[i]] : NULL;
+		in[i] = ti[i] ? ti[i]->data : NULL;
+	}
+	to[0] = g->tensors[n->out[0]];
+	size_t bytes = ir_tensor_nbytes(to[0]);
+	unsigned char *out[3];
+	for (int v = 0; v < 3; v++) {
+		out[v] = malloc(bytes + 1);
+		memset(out[v], 0xa5 + v, bytes + 1);
+		void *o[1] = {out[v]};
+		struct ir_kctx k = {g, n, ti, to, in, o, NULL, v == 2 ? 2 : 1};
+		int rc = v == 0 ? ref(&k) : fast(&k);
+		if (rc < 0) {
+			printf("test_qkernels: FAIL %s: %s returned an error: %s\n", what,
+			       v ? "fast" : "reference", ir_errmsg);
+			failed++;
+			goto done;
+		}
+	}
+	for (int v = 1; v < 3; v++)
+		if (memcmp(out[0], out[v], bytes)) {
+			size_t i = 0;
+			while (out[0][i] == out[v][i])
+				i++;
+			printf("test_qkernels: FAIL %s: %d thread(s) differs from the reference "
+			       "at byte %zu of %zu (%d vs %d)\n",
+			       what, v, i, bytes, (int8_t)out[v][i], (int8_t)out[0][i]);
+			failed++;
+			goto done;
+		}
+	passed++;
+done:
+	for (int v = 0; v < 3; v++)
+		free(out[v]);
+}
+
+static int add_out(struct ir_graph *g, struct ir_node *n)
+{
+	int y = ir_tensor_add(g, "y", IR_DTYPE_UNDEFINED, -1, NULL);
+	ir_node_add_output(n, y);
+	return y;
+}
+
+static int infer_ok(const char *what, struct ir_graph *g, struct ir_node *n)
+{
+	if (ir_node_infer(g, n) < 0) {
+		printf("test_qkernels: FAIL %s: infer: %s\n", what, ir_errmsg);
+		failed++;
+		return 0;
+	}
+	return 1;
+}
+
+/* A requantization shift that spreads outputs of typical size mag over
+ * the int8 range (with m in [2^30, 2^31)), give or take a few bits. */
+static int shift_for(double mag)
+{
+	int r = 31 + (int)lround(log2(mag / 100.0 + 1.0)) + (int)rint_in(-2, 2);
+	return r < 1 ? 1 : r > 62 ? 62 : r;
+}
+
+/* ---- QConv ----------------------------------------------------------------- */
+
+struct conv_case {
+	const char *name;
+	int n, c, h, w, m, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, group;
+	int bias;      /* 0 none, 1 moderate, 2 huge (wraps int32) */
+	int int32_out;
+	int clamp;     /* out_min/out_max narrowed */
+	enum ir_dtype dt;
+	int zx, zy;
+	int w128;      /* weights include -128 */
+};
+
+static void conv_case1(const struct conv_case *cc)
+{
+	struct ir_graph *g = ir_graph_new("t");
+	enum ir_dtype dt = cc->dt ? cc->dt : IR_DTYPE_I8;
+	int64_t xd[4] = {cc->n, cc->c, cc->h, cc->w};
+	int64_t wd[4] = {cc->m, cc->c / cc->group, cc->kh, cc->kw}, bd[1] = {cc->m};
+	int x = add_act(g, "x", dt, 4, xd, cc->zx, 0.05f);
+	int64_t wmax = tmax(dt) == 127 ? 127 : 32767;
+	int wt = ir_const_add(g, "w", dt, 4, wd,
+			      rand_ints(dt, ir_shape_numel(4, wd), cc->w128 ? -128 : -wmax, wmax));
+	int64_t kk = (int64_t)(cc->c / cc->group) * cc->kh * cc->kw;
+	int b = -1;
+	if (cc->bias)
+		b = ir_const_add(g, "b", IR_DTYPE_I32, 1, bd,
+				 cc->bias == 2 ? rand_ints(IR_DTYPE_I32, cc->m, INT32_MIN, INT32_MAX)
+					       : rand_ints(IR_DTYPE_I32, cc->m, -50000 * kk, 50000 * kk));
+	struct ir_node *n = ir_node_add(g, "conv", IR_OP_QCONV);
+	ir_node_add_input(n, x);
+	ir_node_add_input(n, wt);
+	if (b >= 0)
+		ir_node_add_input(n, b);
+	int y = add_out(g, n);
+	int64_t k[2] = {cc->kh, cc->kw}, s[2] = {cc->sh, cc->sw}, d[2] = {cc->dh, cc->dw};
+	int64_t p[4] = {cc->pt, cc->pl, cc->pb, cc->pr};
+	ir_attr_set_ints(n, "kernel_shape", 2, k);
+	ir_attr_set_ints(n, "strides", 2, s);
+	ir_attr_set_ints(n, "dilations", 2, d);
+	ir_attr_set_ints(n, "pads", 4, p);
+	ir_attr_set_int(n, "group", cc->group);
+	if (cc->int32_out)
+		ir_attr_set_int(n, "output_int32", 1);
+	int64_t *mult = malloc(sizeof(int64_t) * cc->m), *shift = malloc(sizeof(int64_t) * cc->m);
+	double mag = sqrt((double)kk) * (dt == IR_DTYPE_I8 ? 75.0 * 73 : 19000.0 * 19000);
+	for (int i = 0; i < cc->m; i++) {
+		mult[i] = rint_in(1 << 30, INT32_MAX);
+		shift[i] = shift_for(mag);
+	}
+	if (cc->m > 2) { /* the edges of the shift range */
+		shift[0] = 62;
+		shift[1] = 1;
+	}
+	if (!cc->int32_out) {
+		ir_attr_set_ints(n, "mult", cc->m, mult);
+		ir_attr_set_ints(n, "shift", cc->m, shift);
+	}
+	free(mult);
+	free(shift);
+	if (cc->clamp) {
+		ir_attr_set_int(n, "out_min", cc->zy);
+		ir_attr_set_int(n, "out_max", cc->zy + 90 < 127 ? cc->zy + 90 : 127);
+	}
+	if (infer_ok(cc->name, g, n)) {
+		set_q(g->tensors[y], 0.1f, cc->int32_out ? 0 : cc->zy);
+		run_and_compare(cc->name, g, n, ir_ops[IR_OP_QCONV].run, k_qconv_ref);
+	}
+	ir_graph_free(g);
+}
+
+/* Each case as given, and with output_int32: the accumulators themselves,
+ * where any difference shows (requantization maps many sums to one value). */
+static void conv_case(const struct conv_case *cc)
+{
+	conv_case1(cc);
+	if (!cc->int32_out) {
+		struct conv_case c = *cc;
+		char name[160];
+		snprintf(name, sizeof name, "%s (int32 out)", cc->name);
+		c.name = name;
+		c.int32_out = 1;
+		c.clamp = 0;
+		conv_case1(&c);
+	}
+}
+
+static void test_qconv(void)
+{
+	static const struct conv_case cases[] = {
+		/* name, n c h w m, kh kw sh sw dh dw, pads t l b r, group, bias, i32, clamp, dt, zx, zy */
+		{"pointwise K=16", 1, 16, 7, 9, 24, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 5, -3, 0},
+		{"pointwise K=13 M=5 odd tail", 2, 13, 5, 7, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 1, 0, -128, 7, 0},
+		{"pointwise K=127", 1, 127, 6, 11, 9, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 127, 0, 0},
+		{"pointwise K=128 dot", 1, 128, 6, 11, 9, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0, 0, -7, 12, 0},
+		{"pointwise K=200 dot", 1, 200, 5, 7, 30, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 3, -9, 0},
+		{"pointwise dot huge bias", 1, 300, 9, 9, 17, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 2, 0, 0, 0, 100, 1, 0},
+		{"pointwise rows huge bias", 1, 40, 9, 9, 17, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 2, 0, 0, 0, -100, 1, 0},
+		{"pointwise int32 out", 1, 24, 9, 10, 7, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 0, 0, 11, 0, 0},
+		{"pointwise dot int32 out", 1, 160, 9, 10, 7, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 0, 0, -11, 0, 0},
+		{"pointwise no bias", 1, 20, 4, 4, 8, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0},
+		{"pointwise big (units)", 1, 32, 64, 70, 40, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 4, -4, 0},
+		{"pointwise dot big (units)", 1, 192, 40, 40, 64, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 1, 0, -20, -30, 0},
+		{"pointwise grouped", 1, 16, 5, 5, 8, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 4, 1, 0, 0, 0, 9, 2, 0},
+		{"pointwise grouped dot", 1, 256, 5, 6, 10, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 2, 1, 0, 0, 0, 9, 2, 0},
+		{"1x1 maps, 3 images", 3, 120, 1, 1, 300, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 2, 3, 0},
+		{"1x1 maps K=24", 2, 24, 1, 1, 96, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0, 0, -2, 3, 0},
+		{"1x1 maps, 41 images (MatMul)", 41, 360, 1, 1, 239, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 1, 0, 7, -3, 0},
+		{"1x1 maps grouped", 3, 16, 1, 1, 8, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 2, 1, 0, 0, 0, 7, -3, 0},
+		{"3x3 over 3x3 maps", 2, 16, 3, 3, 8, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 7, -3, 0},
+		{"1x1 stride 2", 1, 8, 9, 11, 6, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0},
+		{"1x1 padded", 1, 8, 5, 6, 6, 1, 1, 1, 1, 1, 1, 1, 0, 1, 2, 1, 1, 0, 0, 0, 30, 1, 0},
+		{"3x3 s1 p1 K=72", 1, 8, 13, 17, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, -50, 20, 0},
+		{"3x3 s1 p1 K=864 dot", 1, 96, 19, 23, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 13, -5, 0},
+		{"3x3 s1 p1 dot big", 1, 48, 40, 41, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, -13, -5, 0},
+		{"3x3 s2 asym pads, 3 ch", 1, 3, 17, 15, 16, 3, 3, 2, 2, 1, 1, 0, 1, 1, 0, 1, 1, 0, 0, 0, 60, -60, 0},
+		{"3x3 s2 p1, 3 ch, big", 1, 3, 64, 64, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, -60, 60, 0},
+		{"3x3 s2 dot", 1, 64, 12, 13, 20, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 5, 5, 0},
+		{"3x3 int32 out", 1, 6, 8, 9, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, -1, 0, 0},
+		{"5x5 s1 p2 K=500", 1, 20, 9, 10, 7, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 1, 1, 0, 0, 0, 77, 0, 0},
+		{"5x5 s2 p2 K=100", 1, 4, 13, 12, 7, 5, 5, 2, 2, 1, 1, 2, 2, 2, 2, 1, 1, 0, 0, 0, -77, 0, 0},
+		{"7x7 s2 p3 K=147", 1, 3, 23, 21, 8, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, 1, 1, 0, 0, 0, 8, 8, 0},
+		{"7x7 s1 p3 K=98", 1, 2, 11, 12, 5, 7, 7, 1, 1, 1, 1, 3, 3, 3, 3, 1, 1, 0, 0, 0, -8, 8, 0},
+		{"3x3 dilated 2 K=36", 1, 4, 12, 12, 8, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 1, 1, 0, 0, 0, 3, 3, 0},
+		{"3x3 dilated 2 dot", 1, 16, 12, 13, 8, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 1, 0, 0, 0, 0, 3, 3, 0},
+		{"3x3 dilated 3 s2 dot", 1, 20, 15, 14, 6, 3, 3, 2, 2, 3, 3, 1, 2, 3, 0, 1, 1, 0, 0, 0, -3, 3, 0},
+		{"1x3 K=2880 dot", 1, 960, 1, 40, 12, 1, 3, 1, 1, 1, 1, 0, 1, 0, 1, 1, 1, 0, 0, 0, 0, -1, 0},
+		{"2x2 s2 pad0, 2 images", 2, 8, 10, 10, 8, 2, 2, 2, 2, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 2, 2, 0},
+		{"grouped 3x3", 1, 16, 9, 9, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4, 1, 0, 0, 0, -4, 4, 0},
+		{"grouped 3x3 dot", 1, 64, 9, 9, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 0, 0, 0, -4, 4, 0},
+		{"dw 3x3 s1 p1", 2, 6, 9, 13, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 6, 1, 0, 0, 0, 10, -2, 0},
+		{"dw 3x3 s2 p1", 1, 5, 10, 11, 5, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 5, 1, 0, 1, 0, -10, 2, 0},
+		{"dw 3x3 s2 asym", 1, 4, 9, 8, 4, 3, 3, 2, 2, 1, 1, 0, 1, 1, 0, 4, 0, 0, 0, 0, 127, 0, 0},
+		{"dw 5x5 s1 p2", 1, 7, 12, 10, 7, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 7, 1, 0, 0, 0, -128, 0, 0},
+		{"dw 5x5 s2 p2", 1, 3, 13, 15, 3, 5, 5, 2, 2, 1, 1, 2, 2, 2, 2, 3, 1, 0, 0, 0, 33, 0, 0},
+		{"dw 5x5 s1 nopad", 1, 3, 7, 9, 3, 5, 5, 1, 1, 1, 1, 0, 0, 0, 0, 3, 0, 0, 0, 0, 1, 1, 0},
+		{"dw 5x5 s2x1", 1, 8, 6, 96, 8, 5, 5, 2, 1, 1, 1, 2, 2, 2, 2, 8, 1, 0, 0, 0, 1, 1, 0},
+		{"dw 3x3 s1x2", 1, 8, 9, 33, 8, 3, 3, 1, 2, 1, 1, 1, 0, 1, 1, 8, 1, 0, 0, 0, -1, 1, 0},
+		{"dw 5x5 20 wide", 1, 16, 20, 20, 16, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 16, 1, 0, 0, 0, 9, 1, 0},
+		{"dw 3x3 dilated", 1, 4, 11, 11, 4, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 4, 1, 0, 0, 0, -5, 5, 0},
+		{"dw 7x7", 1, 4, 11, 12, 4, 7, 7, 1, 1, 1, 1, 3, 3, 3, 3, 4, 1, 0, 0, 0, 5, 5, 0},
+		{"dw 3x3 s3", 1, 4, 11, 12, 4, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 4, 1, 0, 0, 0, 5, 5, 0},
+		{"dw 1x1", 1, 24, 20, 20, 24, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 24, 1, 0, 0, 0, 5, -5, 0},
+		{"dw 3x3 big (units)", 1, 32, 64, 64, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 32, 1, 0, 0, 0, -3, 3, 0},
+		{"dw 5x5 int32 out", 1, 6, 10, 10, 6, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 6, 1, 1, 0, 0, 4, 0, 0},
+		{"dw multiplier 2", 1, 4, 8, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4, 1, 0, 0, 0, 6, 6, 0},
+		{"weights with -128 (rows)", 1, 16, 6, 7, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 2, 2, 1},
+		{"weights with -128 (1x1)", 1, 40, 6, 7, 8, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0, 0, -2, 2, 1},
+		{"int16 pointwise", 1, 16, 5, 6, 8, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0, IR_DTYPE_I16, 0, 0, 0},
+		{"int16 3x3", 1, 4, 7, 6, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, IR_DTYPE_I16, 0, 0, 0},
+		{"int16 dw 3x3", 1, 4, 7, 6, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 4, 1, 0, 0, IR_DTYPE_I16, 0, 0, 0},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+		conv_case(&cases[i]);
+	/* random shapes */
+	for (int t = 0; t < 60; t++) {
+		struct conv_case c = {0};
+		char name[96];
+		c.n = (int)rint_in(1, 2);
+		c.kh = (int)rint_in(1, 7), c.kw = rnd() % 3 ? c.kh : (int)rint_in(1, 7);
+		c.sh = (int)rint_in(1, 2), c.sw = rnd() % 4 ? c.sh : (int)rint_in(1, 3);
+		c.dh = c.dw = rnd() % 5 ? 1 : 2;
+		int dwise = rnd() % 3 == 0;
+		c.group = dwise ? (int)rint_in(1, 12) : rnd() % 4 == 0 ? 2 : 1;
+		c.c = dwise ? c.group : c.group * (int)rint_in(1, 70);
+		c.m = dwise ? c.c : c.group * (int)rint_in(1, 20);
+		c.pt = (int)rint_in(0, c.kh / 2 + 1), c.pb = (int)rint_in(0, c.kh / 2);
+		c.pl = (int)rint_in(0, c.kw / 2 + 1), c.pr = (int)rint_in(0, c.kw / 2);
+		c.h = (int)rint_in(c.kh * c.dh, 30), c.w = (int)rint_in(c.kw * c.dw, 40);
+		c.bias = (int)rint_in(0, 2);
+		c.int32_out = rnd() % 6 == 0;
+		c.clamp = !c.int32_out && rnd() % 3 == 0;
+		c.zx = (int)rint_in(-128, 127), c.zy = (int)rint_in(-128, 127);
+		snprintf(name, sizeof name, "random %d: %dx%d s%dx%d d%d g%d c%d m%d %dx%d", t, c.kh, c.kw,
+			 c.sh, c.sw, c.dh, c.group, c.c, c.m, c.h, c.w);
+		c.name = name;
+		conv_case(&c);
+	}
+}
+
+/* ---- QConvTranspose ------------------------------------------------------------ */
+
+static void convt_case1(const char *name, int nb, int c, int h, int w, int m, int kh, int kw,
+			int s, int d, int pad, int opad, int group, int int32_out, int zx, int zy)
+{
+	struct ir_graph *g = ir_graph_new("t");
+	int64_t xd[4] = {nb, c, h, w}, wd[4] = {c, m / group, kh, kw}, bd[1] = {m};
+	int x = add_act(g, "x", IR_DTYPE_I8, 4, xd, zx, 0.05f);
+	int wt = ir_const_add(g, "w", IR_DTYPE_I8, 4, wd,
+			      rand_ints(IR_DTYPE_I8, ir_shape_numel(4, wd), -127, 127));
+	int b = ir_const_add(g, "b", IR_DTYPE_I32, 1, bd, rand_ints(IR_DTYPE_I32, m, -200000, 200000));
+	struct ir_node *n = ir_node_add(g, "convt", IR_OP_QCONV_TRANSPOSE);
+	ir_node_add_input(n, x);
+	ir_node_add_input(n, wt);
+	ir_node_add_input(n, b);
+	int y = add_out(g, n);
+	int64_t k[2] = {kh, kw}, st[2] = {s, s}, dl[2] = {d, d}, p[4] = {pad, pad, pad, pad};
+	int64_t op[2] = {opad, opad};
+	ir_attr_set_ints(n, "kernel_shape", 2, k);
+	ir_attr_set_ints(n, "strides", 2, st);
+	ir_attr_set_ints(n, "dilations", 2, dl);
+	ir_attr_set_ints(n, "pads", 4, p);
+	ir_attr_set_ints(n, "output_padding", 2, op);
+	ir_attr_set_int(n, "group", group);
+	if (int32_out) {
+		ir_attr_set_int(n, "output_int32", 1);
+	} else {
+		int64_t *mult = malloc(sizeof(int64_t) * m), *shift = malloc(sizeof(int64_t) * m);
+		for (int i = 0; i < m; i++) {
+			mult[i] = rint_in(1 << 30, INT32_MAX);
+			shift[i] = shift_for(sqrt((double)c / group * kh * kw / (s * s)) * 75 * 73);
+		}
+		ir_attr_set_ints(n, "mult", m, mult);
+		ir_attr_set_ints(n, "shift", m, shift);
+		free(mult);
+		free(shift);
+	}
+	if (infer_ok(name, g, n)) {
+		set_q(g->tensors[y], 0.1f, int32_out ? 0 : zy);
+		run_and_compare(name, g, n, ir_ops[IR_OP_QCONV_TRANSPOSE].run, k_qconv_transpose_ref);
+	}
+	ir_graph_free(g);
+}
+
+static void convt_case(const char *name, int nb, int c, int h, int w, int m, int kh, int kw,
+		       int s, int d, int pad, int opad, int group, int int32_out, int zx, int zy)
+{
+	char n32[160];
+	convt_case1(name, nb, c, h, w, m, kh, kw, s, d, pad, opad, group, int32_out, zx, zy);
+	snprintf(n32, sizeof n32, "%s (int32 out)", name);
+	if (!int32_out)
+		convt_case1(n32, nb, c, h, w, m, kh, kw, s, d, pad, opad, group, 1, zx, zy);
+}
+
+static void test_qconv_transpose(void)
+{
+	convt_case("convT 2x2 s2", 1, 24, 20, 21, 24, 2, 2, 2, 1, 0, 0, 1, 0, 3, -3);
+	convt_case("convT 2x2 s2 int32 out", 1, 24, 33, 35, 1, 2, 2, 2, 1, 0, 0, 1, 1, -3, 0);
+	convt_case("convT 3x3 s2 p1 opad1", 2, 8, 7, 9, 6, 3, 3, 2, 1, 1, 1, 1, 0, 10, 5);
+	convt_case("convT 4x4 s2 p1", 1, 5, 6, 7, 3, 4, 4, 2, 1, 1, 0, 1, 0, -128, 127);
+	convt_case("convT 3x3 s1 dilated", 1, 4, 6, 6, 4, 3, 3, 1, 2, 2, 0, 1, 0, 127, -128);
+	convt_case("convT grouped", 1, 8, 5, 6, 6, 3, 3, 2, 1, 0, 0, 2, 0, 0, 0);
+	convt_case("convT many channels", 1, 200, 5, 6, 7, 2, 2, 2, 1, 0, 0, 1, 0, 17, 1);
+	convt_case("convT big (units)", 1, 16, 40, 40, 16, 2, 2, 2, 1, 0, 0, 1, 0, -1, 1);
+}
+
+/* ---- QAdd, QSub, QMul -------------------------------------------------------- */
+
+static void binary_case(const char *name, enum ir_op op, int ra, const int64_t *da, int rb,
+			const int64_t *db, enum ir_dtype dta, enum ir_dtype dtb, int r0)
+{
+	struct ir_graph *g = ir_graph_new("t");
+	int a = add_act(g, "a", dta, ra, da, (int32_t)rint_in(-128, 127), 0.1f);
+	int b = add_act(g, "b", dtb, rb, db, (int32_t)rint_in(-128, 127), 0.1f);
+	struct ir_node *n = ir_node_add(g, "bin", op);
+	ir_node_add_input(n, a);
+	ir_node_add_input(n, b);
+	int y = add_out(g, n);
+	if (op == IR_OP_QMUL) {
+		/* around the int32 path's range (21..46) */
+		int64_t m[1] = {rint_in(1 << 30, INT32_MAX)}, r[1] = {r0 ? 0 : rint_in(19, 48)};
+		ir_attr_set_ints(n, "mult", 1, m);
+		ir_attr_set_ints(n, "shift", 1, r);
+	} else {
+		ir_attr_set_int(n, "mult_a", rint_in(1, (1 << 30) - 1));
+		ir_attr_set_int(n, "mult_b", rint_in(1, (1 << 30) - 1));
+		/* the int32 path's range (16..40) and both sides of it */
+		ir_attr_set_int(n, "shift", r0 ? 0 : rint_in(13, 44));
+	}
+	if (rnd() % 2) {
+		ir_attr_set_int(n, "out_min", rint_in(-128, 0));
+		ir_attr_set_int(n, "out_max", rint_in(0, 127));
+	}
+	if (infer_ok(name, g, n)) {
+		set_q(g->tensors[y], 0.1f, (int32_t)rint_in(-128, 127));
+		run_and_compare(name, g, n, ir_ops[op].run,
+				op == IR_OP_QMUL ? k_qmul_ref : k_qadd_ref);
+	}
+	ir_graph_free(g);
+}
+
+static void test_binary(void)
+{
+	static const enum ir_op ops[] = {IR_OP_QADD, IR_OP_QSUB, IR_OP_QMUL};
+	static const char *names[] = {"QAdd", "QSub", "QMul"};
+	for (int o = 0; o < 3; o++) {
+		char nm[128];
+		enum ir_op op = ops[o];
+		const enum ir_dtype I8 = IR_DTYPE_I8;
+		int64_t full[4] = {2, 5, 7, 9}, ch[4] = {1, 5, 1, 1}, ch3[3] = {5, 1, 1}, one[1] = {1};
+		int64_t last[1] = {9}, rowb[4] = {2, 1, 7, 1}, colb[4] = {1, 5, 1, 9};
+		int64_t big[4] = {1, 16, 128, 130}, bigc[4] = {1, 16, 1, 1};
+#define BIN(label, ra, da, rb, db, ta, tb, r0)                                           \
+	snprintf(nm, sizeof nm, "%s %s", names[o], label);                               \
+	binary_case(nm, op, ra, da, rb, db, ta, tb, r0);
+		BIN("same shape", 4, full, 4, full, I8, I8, 0)
+		BIN("same shape shift 0", 4, full, 4, full, I8, I8, 1)
+		BIN("scalar b", 4, full, 1, one, I8, I8, 0)
+		BIN("scalar a", 1, one, 4, full, I8, I8, 0)
+		BIN("channel b", 4, full, 4, ch, I8, I8, 0)
+		BIN("channel a", 4, ch, 4, full, I8, I8, 0)
+		BIN("channel b rank 3", 4, full, 3, ch3, I8, I8, 0)
+		BIN("last dim b", 4, full, 1, last, I8, I8, 0)
+		BIN("both broadcast", 4, rowb, 4, colb, I8, I8, 0)
+		BIN("scalar x scalar", 1, one, 1, one, I8, I8, 0)
+		BIN("big same shape (units)", 4, big, 4, big, I8, I8, 0)
+		BIN("big channel (units)", 4, big, 4, bigc, I8, I8, 0)
+		BIN("big scalar (units)", 4, big, 1, one, I8, I8, 0)
+		BIN("int16 a", 4, full, 4, full, IR_DTYPE_I16, I8, 0)
+		BIN("int16 both, channel", 4, full, 4, ch, IR_DTYPE_I16, IR_DTYPE_I16, 0)
+	}
+}
+
+/* ---- QLut, QRequant --------------------------------------------------------- */
+
+static void test_unary(void)
+{
+	int64_t shapes[3][4] = {{1, 3, 5, 7}, {1, 16, 128, 129}, {2, 1, 1, 1}};
+	for (int s = 0; s < 3; s++) {
+		char nm[64];
+		struct ir_graph *g = ir_graph_new("t");
+		int x = add_act(g, "x", IR_DTYPE_I8, 4, shapes[s], 0, 1.0f);
+		int64_t td[1] = {256};
+		int t = ir_const_add(g, "table", IR_DTYPE_I8, 1, td, rand_ints(IR_DTYPE_I8, 256, -128, 127));
+		struct ir_node *n = ir_node_add(g, "lut", IR_OP_QLUT);
+		ir_node_add_input(n, x);
+		ir_node_add_input(n, t);
+		add_out(g, n);
+		snprintf(nm, sizeof nm, "QLut %d", s);
+		if (infer_ok(nm, g, n))
+			run_and_compare(nm, g, n, ir_ops[IR_OP_QLUT].run, k_qlut_ref);
+		ir_graph_free(g);
+	}
+	for (int s = 0; s < 8; s++) {
+		char nm[64];
+		struct ir_graph *g = ir_graph_new("t");
+		enum ir_dtype dt = s == 7 ? IR_DTYPE_I16 : IR_DTYPE_I8;
+		int x = add_act(g, "x", dt, 4, shapes[s % 3], (int32_t)rint_in(-128, 127), 1.0f);
+		struct ir_node *n = ir_node_add(g, "rq", IR_OP_QREQUANT);
+		ir_node_add_input(n, x);
+		int y = add_out(g, n);
+		int64_t m[1] = {rint_in(1 << 30, INT32_MAX)}, r[1] = {s == 3 ? 0 : rint_in(28, 33)};
+		ir_attr_set_ints(n, "mult", 1, m);
+		ir_attr_set_ints(n, "shift", 1, r);
+		if (s % 2) {
+			ir_attr_set_int(n, "out_min", rint_in(-128, 0));
+			ir_attr_set_int(n, "out_max", rint_in(0, 127));
+		}
+		snprintf(nm, sizeof nm, "QRequant %d", s);
+		if (infer_ok(nm, g, n)) {
+			set_q(g->tensors[y], 1.0f, (int32_t)rint_in(-128, 127));
+			run_and_compare(nm, g, n, ir_ops[IR_OP_QREQUANT].run, k_qrequant_ref);
+		}
+		ir_graph_free(g);
+	}
+}
+
+/* Quantize (f32 -> i8): the operator table's kernel against q_quantize, the
+ * primitive numerics.md's formula is written with, on every kind of value:
+ * ties k + 0.5, values just around them, the saturation edges, infinities,
+ * NaN, and random ones, for zero points across the range. */
+static void test_quantize(void)
+{
+	enum { N = 4096 };
+	const int32_t zps[] = {0, -128, 127, -37, 90};
+	for (int zi = 0; zi < 5; zi++) {
+		float s = zi == 0 ? 0.0157480314f : 0.05f + (float)zi * 0.0123f;
+		int32_t z = zps[zi];
+		float *x = malloc(sizeof(float) * N);
+		for (int i = 0; i < N; i++) {
+			int64_t k = rint_in(-300, 300);
+			switch (i % 6) {
+			case 0: x[i] = ((float)k + 0.5f) * s; break;
+			case 1: x[i] = nextafterf(((float)k + 0.5f) * s, INFINITY); break;
+			case 2: x[i] = nextafterf(((float)k + 0.5f) * s, -INFINITY); break;
+			case 3: x[i] = (float)((double)(rnd() >> 11) / 9007199254740992.0 * 600 - 300) * s; break;
+			case 4: x[i] = (float)k * s; break;
+			default: x[i] = (float)rint_in(-1000000, 1000000) * 1e30f; break;
+			}
+		}
+		x[0] = NAN;
+		x[1] = INFINITY;
+		x[2] = -INFINITY;
+		x[3] = -0.0f;
+		int64_t dims[1] = {N};
+		struct ir_graph *g = ir_graph_new("t");
+		int xt = ir_const_add(g, "x", IR_DTYPE_F32, 1, dims, x);
+		int yt = ir_tensor_add(g, "y", IR_DTYPE_I8, 1, dims);
+		set_q(g->tensors[yt], s, z);
+		struct ir_node *n = ir_node_add(g, "q", IR_OP_QUANTIZE);
+		ir_node_add_input(n, xt);
+		ir_node_add_output(n, yt);
+		int8_t *o = malloc(N);
+		const struct ir_tensor *ti[1] = {g->tensors[xt]}, *to[1] = {g->tensors[yt]};
+		const void *in[1] = {g->tensors[xt]->data};
+		void *out[1] = {o};
+		struct ir_kctx k = {g, n, ti, to, in, out, NULL, 1};
+		int bad = -1;
+		if (ir_ops[IR_OP_QUANTIZE].run(&k) == 0)
+			for (int i = 0; i < N && bad < 0; i++)
+				if (o[i] != (int8_t)q_quantize(((float *)g->tensors[xt]->data)[i], s, z, -128, 127))
+					bad = i;
+		if (bad >= 0) {
+			printf("test_qkernels: FAIL Quantize z=%d: element %d (%.9g): %d, q_quantize %d\n",
+			       z, bad, ((float *)g->tensors[xt]->data)[bad], o[bad],
+			       q_quantize(((float *)g->tensors[xt]->data)[bad], s, z, -128, 127));
+			failed++;
+		} else {
+			passed++;
+		}
+		free(o);
+		ir_graph_free(g);
+	}
+}
+
+/* ---- pooling ----------------------------------------------------------------- */
+
+static void pool_case(const char *name, int global, int nb, int c, int h, int w, int kh, int kw,
+		      int sh, int sw, int pt, int pl, int pb, int pr, int cip, int ceil_mode)
+{
+	struct ir_graph *g = ir_graph_new("t");
+	int64_t xd[4] = {nb, c, h, w};
+	int x = add_act(g, "x", IR_DTYPE_I8, 4, xd, (int32_t)rint_in(-128, 127), 0.1f);
+	struct ir_node *n =
+		ir_node_add(g, "pool", global ? IR_OP_QGLOBAL_AVERAGE_POOL : IR_OP_QAVERAGE_POOL);
+	ir_node_add_input(n, x);
+	int y = add_out(g, n);
+	if (!global) {
+		int64_t k[2] = {kh, kw}, s[2] = {sh, sw}, p[4] = {pt, pl, pb, pr};
+		ir_attr_set_ints(n, "kernel_shape", 2, k);
+		ir_attr_set_ints(n, "strides", 2, s);
+		ir_attr_set_ints(n, "pads", 4, p);
+		ir_attr_set_int(n, "count_include_pad", cip);
+		ir_attr_set_int(n, "ceil_mode", ceil_mode);
+	}
+	if (infer_ok(name, g, n)) {
+		set_q(g->tensors[y], 0.07f, (int32_t)rint_in(-128, 127));
+		run_and_compare(name, g, n, ir_ops[n->op].run, k_qpool_ref);
+	}
+	ir_graph_free(g);
+}
+
+static void test_pool(void)
+{
+	pool_case("QAveragePool 3x3 s2 p1", 0, 1, 5, 11, 12, 3, 3, 2, 2, 1, 1, 1, 1, 0, 0);
+	pool_case("QAveragePool 3x3 s2 p1 cip", 0, 1, 5, 11, 12, 3, 3, 2, 2, 1, 1, 1, 1, 1, 0);
+	pool_case("QAveragePool 3x3 s2 p1 ceil", 0, 2, 3, 10, 13, 3, 3, 2, 2, 1, 1, 1, 1, 0, 1);
+	pool_case("QAveragePool 3x3 s2 p1 ceil cip", 0, 2, 3, 10, 13, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1);
+	pool_case("QAveragePool 2x2 s2 ceil", 0, 1, 4, 9, 7, 2, 2, 2, 2, 0, 0, 0, 0, 0, 1);
+	pool_case("QAveragePool 2x2 s2 ceil cip", 0, 1, 4, 9, 7, 2, 2, 2, 2, 0, 0, 0, 0, 1, 1);
+	pool_case("QAveragePool 3x3 s1 p1", 0, 1, 6, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 0, 0);
+	pool_case("QAveragePool 5x3 asym", 0, 1, 3, 12, 9, 5, 3, 2, 1, 2, 0, 1, 1, 1, 0);
+	pool_case("QAveragePool 2x2 s2 (rec)", 0, 1, 64, 6, 80, 2, 2, 2, 2, 0, 0, 0, 0, 0, 1);
+	pool_case("QAveragePool 3x2 ceil asym", 0, 1, 4, 13, 11, 3, 2, 3, 2, 1, 0, 0, 1, 0, 1);
+	pool_case("QGlobalAveragePool", 1, 2, 7, 9, 11, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+	pool_case("QGlobalAveragePool big", 1, 1, 96, 160, 160, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+	pool_case("QGlobalAveragePool 1x1", 1, 1, 7, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+}
+
+/* ---- Resize ------------------------------------------------------------------- */
+
+static void resize_case(const char *name, const char *mode, const char *ctm, const char *nm,
+			int c, int h, int w, float sy, float sx, int oh, int ow)
+{
+	struct ir_graph *g = ir_graph_new("t");
+	int64_t xd[4] = {1, c, h, w};
+	int x = add_act(g, "x", IR_DTYPE_I8, 4, xd, (int32_t)rint_in(-128, 127), 0.1f);
+	struct ir_node *n = ir_node_add(g, "resize", IR_OP_QRESIZE);
+	ir_node_add_input(n, x);
+	int y = add_out(g, n);
+	float sc[4] = {1, 1, sy, sx};
+	int64_t sz[4] = {1, c, oh, ow};
+	ir_attr_set_floats(n, "scales", 4, sc);
+	ir_attr_set_ints(n, "sizes", 4, sz);
+	ir_attr_set_string(n, "mode", mode);
+	ir_attr_set_string(n, "coordinate_transformation_mode", ctm);
+	ir_attr_set_string(n, "nearest_mode", nm);
+	if (infer_ok(name, g, n)) {
+		set_q(g->tensors[y], strcmp(mode, "linear") ? 0.1f : 0.09f, (int32_t)rint_in(-128, 127));
+		if (!strcmp(mode, "nearest"))
+			g->tensors[y]->quant->zero_point[0] = g->tensors[x]->quant->zero_point[0];
+		run_and_compare(name, g, n, ir_ops[IR_OP_QRESIZE].run, k_qresize_ref);
+	}
+	ir_graph_free(g);
+}
+
+static void test_resize(void)
+{
+	static const char *ctms[] = {"half_pixel", "asymmetric", "align_corners", "pytorch_half_pixel"};
+	static const char *nms[] = {"round_prefer_floor", "floor", "round_prefer_ceil", "ceil"};
+	for (int f = 2; f <= 8; f *= 2)
+		for (int i = 0; i < 4; i++) {
+			char nm[128];
+			snprintf(nm, sizeof nm, "QResize nearest x%d %s %s", f, ctms[i], nms[i]);
+			resize_case(nm, "nearest", ctms[i], nms[i], 3, 7, 9, (float)f, (float)f, 7 * f, 9 * f);
+			snprintf(nm, sizeof nm, "QResize linear x%d %s", f, ctms[i]);
+			resize_case(nm, "linear", ctms[i], "round_prefer_floor", 3, 7, 9, (float)f, (float)f,
+				    7 * f, 9 * f);
+		}
+	resize_case("QResize nearest det-like (units)", "nearest", "asymmetric", "floor", 96, 40, 40,
+		    2, 2, 80, 80);
+	resize_case("QResize linear big (units)", "linear", "half_pixel", "round_prefer_floor", 16, 40,
+		    40, 2, 2, 80, 80);
+	resize_case("QResize linear x2 H, x3 W", "linear", "half_pixel", "round_prefer_floor", 2, 5, 6,
+		    2, 3, 10, 18);
+	resize_case("QResize linear W only", "linear", "align_corners", "round_prefer_floor", 2, 5, 6,
+		    1, 2, 5, 12);
+	resize_case("QResize linear down", "linear", "half_pixel", "round_prefer_floor", 2, 16, 12,
+		    0.5f, 0.5f, 8, 6);
+	resize_case("QResize nearest down", "nearest", "half_pixel", "round_prefer_floor", 2, 16, 12,
+		    0.5f, 0.25f, 8, 3);
+	resize_case("QResize linear odd sizes", "linear", "pytorch_half_pixel", "floor", 2, 1, 7,
+		    3, 1.5f, 3, 10);
+}
+
+int main(void)
+{
+	if (kq_use_ref()) {
+		printf("test_qkernels: BPU_QREF is set; the fast kernels cannot be tested\n");
+		return 1;
+	}
+	test_qconv();
+	test_qconv_transpose();
+	test_binary();
+	test_unary();
+	test_quantize();
+	test_pool();
+	test_resize();
+	printf("test_qkernels: %d passed, %d failed\n", passed, failed);
+	return failed != 0;
+}
