@@ -90,7 +90,22 @@ int k_quantize(const struct ir_kctx *k)
 		const float *in = k->in[0];
 		float s = y->quant->scale[0];
 		int32_t z = y->quant->zero_point ? y->quant->zero_point[0] : 0;
-		if (y->dtype == IR_DTYPE_I8) {
+		if (y->dtype == IR_DTYPE_I8 && z >= -128 && z <= 127) {
+			/* q_quantize, vectorizable: clamping the f32 quotient to
+			 * [-128 - z, 127 - z] (integers, exact in f32) before
+			 * rounding gives the same integer as saturating after, since
+			 * rounding is monotone; NaN goes to 0, i.e. to z; rintf is
+			 * nearbyintf in the default rounding mode */
+			int8_t *o = k->out[0];
+			const float lo = (float)(-128 - z), hi = (float)(127 - z);
+			for (int64_t i = 0; i < n; i++) {
+				float v = in[i] / s;
+				v = v == v ? v : 0.0f;
+				v = v < lo ? lo : v;
+				v = v > hi ? hi : v;
+				o[i] = (int8_t)((int32_t)rintf(v) + z);
+			}
+		} else if (y->dtype == IR_DTYPE_I8) {
 			int8_t *o = k->out[0];
 			for (int64_t i = 0; i < n; i++)
 				o[i] = (int8_t)q_quantize(in[i], s, z, -128, 127);
