@@ -300,6 +300,9 @@ struct ir_graph *ir_read_mem(const void *buf, size_t len, const char *what);
 struct ir_graph *ir_read_mem_unverified(const void *buf, size_t len, const char *what);
 /* Binary stream. Returns -1 on a write error. */
 int ir_write(const struct ir_graph *g, FILE *f);
+/* A deep copy of g (through its serialized form; NULL + ir_errmsg only if
+ * g could not be read back, which would be a bug). */
+struct ir_graph *ir_graph_clone(const struct ir_graph *g);
 
 /* Text form (ir_text.c). full: print every constant's values. */
 enum { IR_TEXT_FULL = 1 };

@@ -571,3 +571,17 @@ struct ir_graph *ir_read_mem_unverified(const void *vbuf, size_t len, const char
 	bpuir__model__free_unpacked(m, NULL);
 	return g;
 }
+
+struct ir_graph *ir_graph_clone(const struct ir_graph *g)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		die("open_memstream:");
+	if (ir_write(g, f) < 0 || fclose(f) != 0)
+		die("ir_graph_clone: cannot serialize graph \"%s\"", g->name);
+	struct ir_graph *c = ir_read_mem_unverified(buf, len, g->name);
+	free(buf);
+	return c;
+}

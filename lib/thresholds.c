@@ -155,6 +155,7 @@ void thresholds_free(struct thresholds *t)
 	free(t->path);
 	free(t->model);
 	free(t->method);
+	free(t->choice);
 	free(t);
 }
 
@@ -210,8 +211,10 @@ struct thresholds *thresholds_parse(const char *text, size_t len, const char *wh
 			}
 			free(v);
 			seen_header = 1;
-		} else if (!strcmp(word, "model") || !strcmp(word, "method")) {
-			char **dst = word[1] == 'o' && word[2] == 'd' ? &t->model : &t->method;
+		} else if (!strcmp(word, "model") || !strcmp(word, "method") ||
+			   !strcmp(word, "choice")) {
+			char **dst = word[1] == 'h' ? &t->choice
+				     : word[1] == 'o' && word[2] == 'd' ? &t->model : &t->method;
 			if (*dst) {
 				lerr(&lx, "%s is given twice", word);
 				goto fail;
@@ -381,13 +384,23 @@ static void put_name(FILE *f, const char *s)
 
 int thresholds_write(FILE *f, const struct thresholds *t, const char *comment)
 {
-	if (comment)
-		fprintf(f, "# %s\n", comment);
+	/* each line of the comment as a comment line */
+	for (const char *c = comment; c && *c;) {
+		const char *nl = strchr(c, '\n');
+		int len = nl ? (int)(nl - c) : (int)strlen(c);
+		fprintf(f, "#%s%.*s\n", len ? " " : "", len, c);
+		c = nl ? nl + 1 : c + len;
+	}
 	fprintf(f, "thresholds 1\n");
 	if (t->model)
 		fprintf(f, "model %s\n", t->model);
 	if (t->method)
 		fprintf(f, "method %s\n", t->method);
+	if (t->choice) {
+		fputs("choice ", f);
+		put_name(f, t->choice);
+		fputc('\n', f);
+	}
 	for (int i = 0; i < t->n; i++) {
 		const struct th_entry *e = &t->e[i];
 		fputs(e->weight ? "weight " : "act ", f);

@@ -26,6 +26,7 @@ struct thresholds {
 	char *path;           /* for messages */
 	char *model;          /* fingerprint, may be NULL */
 	char *method;         /* may be NULL */
+	char *choice;         /* what a search strategy chose and why; may be NULL */
 	int n, cap;
 	struct th_entry *e;
 };
@@ -37,7 +38,8 @@ void thresholds_free(struct thresholds *t);
 struct th_entry *thresholds_add(struct thresholds *t, const char *name, int weight, int n,
 				const float *scale, int32_t zp);
 const struct th_entry *thresholds_find(const struct thresholds *t, const char *name, int weight);
-/* Writes the file; -1 on a write error. */
+/* Writes the file, comment (may be NULL, may hold several lines) first as
+ * comment lines; -1 on a write error. */
 int thresholds_write(FILE *f, const struct thresholds *t, const char *comment);
 
 #endif
