@@ -3,101 +3,151 @@
  * its calibration statistics, and write them as a thresholds file.
  *
  *     calib-search PART.ir --stats S --method M [--per-channel] [--asymmetric] [-o FILE]
+ *     calib-search PART.ir --stats S --data DIR --method default|mix [-j N] [-o FILE]
  *
  * M is one method applied to every activation (formats/thresholds.md; the
  * methods in lib/calib.h): max, percentile[=P] (P default 0.99995), kl,
  * skip (no data: a fixed rule, for performance-only builds, and said so),
  * or load=FILE (a hand-edited thresholds file, checked against the model).
  * Weights are quantized by max, per tensor, or per output channel with
- * --per-channel. --asymmetric gives activations a zero point from their
- * [min, max] range (whatever M chose for the symmetric case is then unused).
+ * --per-channel. --asymmetric gives activations a zero point from the
+ * method's range.
+ *
+ * default and mix are the seed's strategies (lib/search.h): they quantize
+ * candidates and judge them by the cosine of the integer model's outputs
+ * to the float model's on the first --eval-samples samples of --data;
+ * every candidate, its score and the decision go to stderr and into the
+ * file's comments, the choice into its `choice` line.
  */
 #include "calib.h"
 #include "ir.h"
+#include "search.h"
 #include "stats.h"
 #include "thresholds.h"
 #include "util.h"
 
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char usage[] =
 	"calib-search PART.ir --stats S --method M [--per-channel] [--asymmetric] [-o FILE]\n"
-	"  --method M     max | percentile[=P] | kl | skip | load=FILE\n"
+	"       calib-search PART.ir --stats S --data DIR --method default|mix [options] [-o FILE]\n"
+	"  --method M     max | percentile[=P] | kl | skip | load=FILE | default | mix\n"
 	"  --stats S      statistics from calib-stats (not needed for skip and load)\n"
 	"  --per-channel  one weight scale per output channel (else one per tensor)\n"
-	"  --asymmetric   activations get a zero point from their [min, max]\n"
-	"  -o FILE        the thresholds file (default: standard output)";
+	"  --asymmetric   activations get a zero point from the method's range\n"
+	"  -o FILE        the thresholds file (default: standard output)\n"
+	"default and mix:\n"
+	"  --data DIR|LIST       the calibration samples (as calib-stats takes them)\n"
+	"  --eval-samples N      judge candidates on the first N samples (default 8)\n"
+	"  --target C            default: the output cosine that ends the search (default 0.995)\n"
+	"  -j N                  evaluate N candidates at once (default 1)\n"
+	"  --sensitive-threshold C  mix: an activation alone leaving the output cosine\n"
+	"                        below C is sensitive (default 0.999)\n"
+	"  --sensitive-top K     mix: the K most sensitive are, too (default 0)\n"
+	"  --int16-sensitive K   mix: lift the K most sensitive to int16 (march with int16)";
 
-/* skip's fixed rule: every activation is taken to lie in [-8, 8]. */
-#define SKIP_THRESHOLD 8.0
-
-/* The tensors ir-quant gives parameters of their own: outputs of Quantize
- * and of BPU nodes that compute (not those that only move data, nor a tail
- * Conv's int32 accumulators). */
-static int needs_act(const struct ir_graph *g, int t)
+static double now(void)
 {
-	int p = g->tensors[t]->producer;
-	if (p < 0 || g->tensors[t]->data)
-		return 0;
-	const struct ir_node *n = &g->nodes[p];
-	if (n->op == IR_OP_QUANTIZE)
-		return 1;
-	if (n->place != IR_PLACE_BPU)
-		return 0;
-	switch (n->op) {
-	case IR_OP_RESHAPE: case IR_OP_FLATTEN: case IR_OP_SQUEEZE: case IR_OP_UNSQUEEZE:
-	case IR_OP_TRANSPOSE: case IR_OP_SLICE: case IR_OP_SPLIT: case IR_OP_MAX_POOL:
-	case IR_OP_GLOBAL_MAX_POOL: case IR_OP_IDENTITY: case IR_OP_EXPAND: case IR_OP_PAD:
-		return 0;
-	case IR_OP_RESIZE:
-		return strcmp(ir_attr_string(n, "mode", "nearest"), "nearest") != 0;
-	case IR_OP_CONV: case IR_OP_CONV_TRANSPOSE:
-		return !ir_attr_int(n, "output_int32", 0);
-	default:
-		return 1;
-	}
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static void add_weight(struct thresholds *th, const char *name, int per_channel, int n,
-		       const float *absmax_c, float absmax)
+/* appends printf output to *buf */
+static void cat(char **buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void cat(char **buf, const char *fmt, ...)
 {
-	float *s = xmalloc(sizeof(float) * (n + 1));
-	for (int c = 0; c < n; c++) {
-		float am = per_channel ? absmax_c[c] : absmax;
-		s[c] = am > 0 ? (float)(am / 127.0) : 1.0f;
-	}
-	struct th_entry *e = thresholds_add(th, name, 1, per_channel ? n : 1, s, 0);
-	e->method = xstrdup("max");
-	free(s);
+	va_list ap;
+	va_start(ap, fmt);
+	char *add;
+	if (vasprintf(&add, fmt, ap) < 0)
+		die("out of memory");
+	va_end(ap);
+	char *n = xasprintf("%s%s", *buf ? *buf : "", add);
+	free(*buf);
+	free(add);
+	*buf = n;
+}
+
+/* the candidates table, as text */
+static void cand_table(char **out, const struct search_result *r)
+{
+	cat(out, "%-4s  %-64s  %-10s\n", "step", "candidate", "cosine");
+	for (int i = 0; i < r->n; i++)
+		cat(out, "%-4d  %-64s  %.6f%s\n", r->cand[i].step, r->cand[i].label,
+		    r->cand[i].cosine, i == r->best ? "  <- chosen" : "");
+}
+
+static long count_arg(const char *opt, const char *v)
+{
+	char *end;
+	long n = strtol(v, &end, 10);
+	if (*end || end == v || n < 0)
+		usage_die(usage, "%s %s: expected a count", opt, v);
+	return n;
+}
+
+static double cos_arg(const char *opt, const char *v)
+{
+	char *end;
+	double c = strtod(v, &end);
+	if (*end || end == v || !(c > 0 && c <= 1))
+		usage_die(usage, "%s %s: expected a cosine in (0, 1]", opt, v);
+	return c;
 }
 
 int main(int argc, char **argv)
 {
 	argv0 = "calib-search";
-	const char *in = NULL, *statsp = NULL, *method = NULL, *out = NULL;
-	int per_channel = 0, asym = 0;
+	const char *in = NULL, *statsp = NULL, *method = NULL, *out = NULL, *data = NULL;
+	int per_channel = 0, asym = 0, jobs = 1, eval = 8, top_k = 0, int16_k = 0;
+	double target = 0.995, sens_thr = 0.999;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			printf("usage: %s\n", usage);
 			return 0;
-		} else if (!strcmp(a, "--stats") || !strcmp(a, "--method") || !strcmp(a, "-o")) {
-			if (++i >= argc)
-				usage_die(usage, "%s needs a value", a);
-			if (a[1] == 'o')
-				out = argv[i];
-			else if (a[2] == 's')
-				statsp = argv[i];
-			else
-				method = argv[i];
 		} else if (!strcmp(a, "--per-channel")) {
 			per_channel = 1;
 		} else if (!strcmp(a, "--asymmetric")) {
 			asym = 1;
 		} else if (a[0] == '-' && a[1]) {
-			usage_die(usage, "unknown option %s", a);
+			static const char *const valued[] = {
+				"--stats", "--method", "-o", "--data", "--eval-samples", "--target", "-j",
+				"--sensitive-threshold", "--sensitive-top", "--int16-sensitive", NULL};
+			int k = 0;
+			while (valued[k] && strcmp(valued[k], a))
+				k++;
+			if (!valued[k])
+				usage_die(usage, "unknown option %s", a);
+			if (++i >= argc)
+				usage_die(usage, "%s needs a value", a);
+			const char *v = argv[i];
+			switch (k) {
+			case 0: statsp = v; break;
+			case 1: method = v; break;
+			case 2: out = v; break;
+			case 3: data = v; break;
+			case 4:
+				eval = (int)count_arg(a, v);
+				if (eval < 1)
+					usage_die(usage, "--eval-samples %s: at least 1", v);
+				break;
+			case 5: target = cos_arg(a, v); break;
+			case 6:
+				jobs = (int)count_arg(a, v);
+				if (jobs < 1 || jobs > 256)
+					usage_die(usage, "-j %s: expected 1 to 256", v);
+				break;
+			case 7: sens_thr = cos_arg(a, v); break;
+			case 8: top_k = (int)count_arg(a, v); break;
+			default: int16_k = (int)count_arg(a, v); break;
+			}
 		} else if (in) {
 			usage_die(usage, "more than one IR given (%s, %s)", in, a);
 		} else {
@@ -106,31 +156,29 @@ int main(int argc, char **argv)
 	}
 	if (!method)
 		usage_die(usage, "--method is required");
-	enum { M_MAX, M_PCT, M_KL, M_SKIP, M_LOAD } m;
-	double pct = 0.99995;
+	struct calib_choice choice = {CALIB_MAX, 0.99995, per_channel, asym};
 	const char *load = NULL;
-	if (!strcmp(method, "max")) {
-		m = M_MAX;
-	} else if (!strcmp(method, "kl")) {
-		m = M_KL;
-	} else if (!strcmp(method, "skip")) {
-		m = M_SKIP;
-	} else if (!strncmp(method, "percentile", 10) && (!method[10] || method[10] == '=')) {
-		m = M_PCT;
-		if (method[10]) {
-			char *end;
-			pct = strtod(method + 11, &end);
-			if (*end || !(pct > 0 && pct <= 1))
-				usage_die(usage, "--method %s: the percentile must be in (0, 1]", method);
-		}
+	int strategy = 0; /* 1 default, 2 mix */
+	if (!strcmp(method, "default") || !strcmp(method, "mix")) {
+		strategy = method[0] == 'd' ? 1 : 2;
+		if (per_channel || asym)
+			usage_die(usage, "--method %s chooses the weights and the symmetry itself; "
+				  "drop --per-channel and --asymmetric", method);
+		if (!data)
+			usage_die(usage, "--method %s needs --data (the calibration samples) to judge "
+				  "candidates on", method);
 	} else if (!strncmp(method, "load=", 5) && method[5]) {
-		m = M_LOAD;
 		load = method + 5;
-	} else {
-		usage_die(usage, "--method %s: expected max, percentile[=P], kl, skip or load=FILE",
-			  method);
+	} else if (calib_parse_method(method, &choice) < 0) {
+		usage_die(usage, "--method %s: expected max, percentile[=P], kl, skip, load=FILE, "
+			  "default or mix", method);
 	}
-	if (!statsp && m != M_SKIP && m != M_LOAD)
+	if (!strategy && (data || top_k || int16_k))
+		usage_die(usage, "--data, --sensitive-top and --int16-sensitive are for --method "
+			  "default and mix");
+	if (strategy == 1 && (top_k || int16_k))
+		usage_die(usage, "--sensitive-top and --int16-sensitive are for --method mix");
+	if (!statsp && !load && choice.method != CALIB_SKIP)
 		usage_die(usage, "--method %s needs --stats (from calib-stats)", method);
 	struct ir_graph *g = read_ir_input(in);
 	const char *what = in && strcmp(in, "-") ? in : "<stdin>";
@@ -139,10 +187,11 @@ int main(int argc, char **argv)
 		placed += g->nodes[i].place != IR_PLACE_UNPLACED;
 	if (!placed)
 		die("%s: the graph is not partitioned; run ir-partition --march M first", what);
-	struct thresholds *th = NULL;
 	char fp[32];
 	snprintf(fp, sizeof fp, "%016llx", (unsigned long long)stats_fingerprint(g));
-	if (m == M_LOAD) {
+	struct thresholds *th = NULL;
+	char *comment = NULL;
+	if (load) {
 		th = thresholds_load(load);
 		if (!th)
 			die("%s", ir_errmsg);
@@ -153,12 +202,11 @@ int main(int argc, char **argv)
 				die("%s:%d: %s \"%s\" is not a tensor of %s", load, th->e[i].line,
 				    th->e[i].weight ? "weight" : "act", th->e[i].name, what);
 		for (int t = 0; t < g->n_tensors; t++)
-			if (needs_act(g, t) && !thresholds_find(th, g->tensors[t]->name, 0))
+			if (calib_needs_act(g, t) && !thresholds_find(th, g->tensors[t]->name, 0))
 				die("%s: no act entry for tensor \"%s\", which %s quantizes", load,
 				    g->tensors[t]->name, what);
+		cat(&comment, "thresholds for %s, written by calib-search --method %s", what, method);
 	} else {
-		th = xcalloc(1, sizeof *th);
-		th->path = xstrdup(out ? out : "<stdout>");
 		struct stats *s = NULL;
 		if (statsp) {
 			s = stats_read(statsp);
@@ -167,105 +215,96 @@ int main(int argc, char **argv)
 			if (s->samples == 0)
 				die("%s: the statistics hold no samples", statsp);
 		}
-		if (m == M_SKIP)
-			fprintf(stderr, "calib-search: WARNING: --method skip: no calibration data; "
-				"every activation is taken to lie in [-%g, %g]. The model's accuracy "
-				"means nothing: build it for performance measurements only.\n",
-				SKIP_THRESHOLD, SKIP_THRESHOLD);
-		int kl_fallback = 0;
-		for (int t = 0; t < g->n_tensors; t++) {
-			if (!needs_act(g, t))
-				continue;
-			const char *name = g->tensors[t]->name;
-			double thr = SKIP_THRESHOLD, lo = -SKIP_THRESHOLD, hi = SKIP_THRESHOLD;
-			int few = 0;
-			if (m != M_SKIP) {
-				int k = stats_find_act(s, name);
-				if (k < 0)
-					die("%s: no statistics for tensor \"%s\" (were they made for "
-					    "another partition of the model?)", statsp, name);
-				const struct stats_act *a = &s->act[k];
-				thr = m == M_MAX ? calib_max(a)
-				      : m == M_PCT ? calib_percentile(a, pct)
-						   : calib_kl(a, &few);
-				kl_fallback += few;
-				lo = a->min < 0 ? a->min : 0;
-				hi = a->max > 0 ? a->max : 0;
-				if (m == M_PCT) {
-					calib_percentile_range(a, pct, &lo, &hi);
-				} else if (m == M_KL) {
-					lo = fmax(lo, -thr);
-					hi = fmin(hi, thr);
+		if (!strategy) {
+			if (choice.method == CALIB_SKIP)
+				fprintf(stderr, "calib-search: WARNING: --method skip: no calibration data; "
+					"every activation is taken to lie in [-%g, %g]. The model's "
+					"accuracy means nothing: build it for performance measurements "
+					"only.\n", CALIB_SKIP_THRESHOLD, CALIB_SKIP_THRESHOLD);
+			int fallbacks = 0;
+			th = calib_thresholds(g, s, &choice, &fallbacks);
+			if (!th)
+				die("%s: %s", statsp, ir_errmsg);
+			if (fallbacks)
+				fprintf(stderr, "calib-search: kl: %d tensor%s too few values for a %d-bin "
+					"histogram (under %d per bin): %s max instead (method=max in "
+					"the file)\n", fallbacks, fallbacks == 1 ? " has" : "s have",
+					CALIB_KL_BINS, CALIB_KL_MIN_PER_BIN,
+					fallbacks == 1 ? "it uses" : "they use");
+			cat(&comment, "thresholds for %s, written by calib-search --method %s%s%s%s",
+			    what, method, per_channel ? " --per-channel" : "",
+			    asym ? " --asymmetric" : "",
+			    choice.method == CALIB_SKIP
+				    ? "  (WARNING: skip: not calibrated, performance only)" : "");
+		} else {
+			double t0 = now();
+			struct search_ctx *x = search_new(g, s, data, eval, jobs);
+			if (!x)
+				die("%s", ir_errmsg);
+			fprintf(stderr, "calib-search: %s: judging candidates on %d sample%s of %s "
+				"(output cosine against float, int8 as ir-run runs it)\n", method,
+				search_n_eval(x), search_n_eval(x) == 1 ? "" : "s", data);
+			struct search_result r;
+			if (search_default(x, target, &r) < 0)
+				die("%s", ir_errmsg);
+			cat(&comment, "thresholds for %s, written by calib-search --method %s on %d "
+			    "samples of %s", what, method, search_n_eval(x), data);
+			cat(&comment, "\ndefault strategy (target cosine %g):\n", target);
+			cand_table(&comment, &r);
+			cat(&comment, "ended at %s\n", r.why);
+			const struct search_cand *best = &r.cand[r.best];
+			char *choice_txt = xasprintf("default: %s, cosine %.6f, ended at step %d",
+						     best->label, best->cosine, r.end_step);
+			if (strategy == 2) {
+				struct search_result mr;
+				struct search_mix m;
+				if (search_mix(x, best, sens_thr, top_k, int16_k, &mr, &m) < 0)
+					die("%s", ir_errmsg);
+				cat(&comment, "\nmix strategy on top of %s:\n", best->label);
+				cat(&comment, "1. sensitivity: each activation quantized alone "
+				    "(the rest float); sensitive: cosine < %g%s\n", sens_thr,
+				    top_k ? " or among the most sensitive" : "");
+				cat(&comment, "%-4s  %-40s  %-34s  %-10s  %-9s  %s\n", "rank", "node",
+				    "tensor", "cosine", "sensitive", "mix choice (whole-model cosine)");
+				static const char *mname[] = {"max", "percentile", "kl", "skip"};
+				for (int i = 0; i < m.n; i++) {
+					const struct search_sens *e = &m.sens[i];
+					char ch[64] = "-";
+					if (e->choice_method >= 0)
+						snprintf(ch, sizeof ch, "%s (%.6f)%s",
+							 mname[e->choice_method], e->choice_cosine,
+							 i < m.int16 ? " int16" : "");
+					cat(&comment, "%-4d  %-40.40s  %-34.34s  %.6f    %-9s  %s\n", i + 1,
+					    e->node, g->tensors[e->tensor]->name, e->cosine,
+					    e->sensitive ? "yes" : "", ch);
 				}
-			}
-			float scale;
-			int32_t zp = 0;
-			if (asym && m != M_SKIP) {
-				double sc = hi > lo ? (hi - lo) / 255.0 : 1.0;
-				scale = (float)sc;
-				double z = -128 - nearbyint(lo / (double)scale);
-				zp = z < -128 ? -128 : z > 127 ? 127 : (int32_t)z;
+				cat(&comment, "3. the mix against whole-model methods:\n");
+				cand_table(&comment, &mr);
+				free(choice_txt);
+				const struct search_cand *mb = &mr.cand[mr.best];
+				choice_txt = xasprintf("%s, cosine %.6f (default alone: %s, %.6f)",
+						       mb->label, mb->cosine, best->label, best->cosine);
+				th = mr.cand[mr.best].th;
+				mr.cand[mr.best].th = NULL;
+				search_result_free(&mr);
+				search_mix_free(&m);
 			} else {
-				scale = thr > 0 ? (float)(thr / 127.0) : 1.0f;
+				th = r.cand[r.best].th;
+				r.cand[r.best].th = NULL;
 			}
-			struct th_entry *e = thresholds_add(th, name, 0, 1, &scale, zp);
-			e->method = xstrdup(m == M_SKIP ? "skip" : few ? "max" : method);
-			if (asym && m != M_SKIP) {
-				e->has_range = 1;
-				e->min = lo;
-				e->max = hi;
-			} else {
-				e->has_threshold = 1;
-				e->threshold = thr;
-			}
+			search_result_free(&r);
+			search_free(x);
+			free(th->method);
+			th->method = xstrdup(method);
+			th->choice = choice_txt;
+			cat(&comment, "chose %s (%.1f s)", th->choice, now() - t0);
+			/* the same, for the person at the terminal */
+			fprintf(stderr, "%s\n", comment);
 		}
-		/* weights of the BPU convolutions */
-		for (int i = 0; i < g->n_nodes; i++) {
-			const struct ir_node *n = &g->nodes[i];
-			if (n->place != IR_PLACE_BPU ||
-			    (n->op != IR_OP_CONV && n->op != IR_OP_CONV_TRANSPOSE))
-				continue;
-			const struct ir_tensor *w = g->tensors[n->in[1]];
-			if (thresholds_find(th, w->name, 1))
-				continue;
-			if (s && stats_find_weight(s, w->name) >= 0) {
-				const struct stats_weight *sw = &s->weight[stats_find_weight(s, w->name)];
-				add_weight(th, w->name, per_channel, sw->n_channels, sw->channel_absmax,
-					   sw->absmax);
-				continue;
-			}
-			/* no statistics (skip): from the constant itself */
-			int transpose = n->op == IR_OP_CONV_TRANSPOSE;
-			int64_t group = ir_attr_int(n, "group", 1);
-			int mch = (int)(transpose ? w->dims[1] * group : w->dims[0]);
-			int64_t wn = ir_tensor_numel(w), inner = ir_shape_numel(w->rank - 2, w->dims + 2);
-			int64_t cg = transpose ? w->dims[0] / group : 0, mg = transpose ? w->dims[1] : 0;
-			float *am = xcalloc((size_t)mch + 1, sizeof(float)), all = 0;
-			for (int64_t k = 0; k < wn; k++) {
-				int64_t c = transpose ? (k / inner / mg / cg) * mg + k / inner % mg
-						      : k / (wn / mch);
-				float v = fabsf(((const float *)w->data)[k]);
-				am[c] = v > am[c] ? v : am[c];
-				all = v > all ? v : all;
-			}
-			add_weight(th, w->name, per_channel, mch, am, all);
-			free(am);
-		}
-		if (kl_fallback)
-			fprintf(stderr, "calib-search: kl: %d tensor%s too few values for a %d-bin "
-				"histogram (under %d per bin): %s max instead (method=max in the "
-				"file)\n", kl_fallback, kl_fallback == 1 ? " has" : "s have",
-				CALIB_KL_BINS, CALIB_KL_MIN_PER_BIN, kl_fallback == 1 ? "it uses" : "they use");
 		stats_free(s);
-		free(th->method);
-		th->method = xstrdup(m == M_SKIP ? "skip" : method);
 	}
 	free(th->model);
 	th->model = xstrdup(fp);
-	char *comment = xasprintf("thresholds for %s, written by calib-search --method %s%s%s%s",
-				  what, method, per_channel ? " --per-channel" : "",
-				  asym ? " --asymmetric" : "",
-				  m == M_SKIP ? "  (WARNING: skip: not calibrated, performance only)" : "");
 	struct outfile o;
 	outfile_open(&o, out, 0, 0);
 	if (thresholds_write(o.f, th, comment) < 0) {

@@ -189,3 +189,188 @@ double calib_kl(const struct stats_act *a, int *too_few)
 	double t = calib_kl_hist(h, nb, w * f);
 	return t < a->absmax ? t : a->absmax;
 }
+
+/* ---- whole models ---------------------------------------------------------- */
+
+int calib_parse_method(const char *s, struct calib_choice *c)
+{
+	c->pct = 0.99995;
+	if (!strcmp(s, "max")) {
+		c->method = CALIB_MAX;
+	} else if (!strcmp(s, "kl")) {
+		c->method = CALIB_KL;
+	} else if (!strcmp(s, "skip")) {
+		c->method = CALIB_SKIP;
+	} else if (!strncmp(s, "percentile", 10) && (!s[10] || s[10] == '=')) {
+		c->method = CALIB_PERCENTILE;
+		if (s[10]) {
+			char *end;
+			c->pct = strtod(s + 11, &end);
+			if (end == s + 11 || *end || !(c->pct > 0 && c->pct <= 1))
+				return ir_error("%s: the percentile must be a number in (0, 1]", s);
+		}
+	} else {
+		return ir_error("%s: not a calibration method", s);
+	}
+	return 0;
+}
+
+const char *calib_choice_str(const struct calib_choice *c, char *buf, size_t n)
+{
+	char m[48];
+	switch (c->method) {
+	case CALIB_MAX: snprintf(m, sizeof m, "max"); break;
+	case CALIB_KL: snprintf(m, sizeof m, "kl"); break;
+	case CALIB_SKIP: snprintf(m, sizeof m, "skip"); break;
+	default: snprintf(m, sizeof m, "percentile=%.10g", c->pct); break;
+	}
+	snprintf(buf, n, "%s%s%s", m, c->per_channel ? " per-channel" : "",
+		 c->asym ? " asymmetric" : "");
+	return buf;
+}
+
+int calib_needs_act(const struct ir_graph *g, int t)
+{
+	int p = g->tensors[t]->producer;
+	if (p < 0 || g->tensors[t]->data)
+		return 0;
+	const struct ir_node *n = &g->nodes[p];
+	if (n->op == IR_OP_QUANTIZE)
+		return 1;
+	if (n->place != IR_PLACE_BPU)
+		return 0;
+	switch (n->op) {
+	case IR_OP_RESHAPE: case IR_OP_FLATTEN: case IR_OP_SQUEEZE: case IR_OP_UNSQUEEZE:
+	case IR_OP_TRANSPOSE: case IR_OP_SLICE: case IR_OP_SPLIT: case IR_OP_MAX_POOL:
+	case IR_OP_GLOBAL_MAX_POOL: case IR_OP_IDENTITY: case IR_OP_EXPAND: case IR_OP_PAD:
+		return 0;
+	case IR_OP_RESIZE:
+		return strcmp(ir_attr_string(n, "mode", "nearest"), "nearest") != 0;
+	case IR_OP_CONV: case IR_OP_CONV_TRANSPOSE:
+		return !ir_attr_int(n, "output_int32", 0);
+	default:
+		return 1;
+	}
+}
+
+static void add_weight(struct thresholds *th, const char *name, int per_channel, int n,
+		       const float *absmax_c, float absmax)
+{
+	float *s = xmalloc(sizeof(float) * (n + 1));
+	for (int c = 0; c < n; c++) {
+		float am = per_channel ? absmax_c[c] : absmax;
+		s[c] = am > 0 ? (float)(am / 127.0) : 1.0f;
+	}
+	struct th_entry *e = thresholds_add(th, name, 1, per_channel ? n : 1, s, 0);
+	e->method = xstrdup("max");
+	free(s);
+}
+
+struct thresholds *calib_thresholds(const struct ir_graph *g, const struct stats *s,
+				    const struct calib_choice *c, int *kl_fallbacks)
+{
+	int skip = c->method == CALIB_SKIP, fallbacks = 0;
+	if (!skip && !s) {
+		ir_error("calibration method needs statistics");
+		return NULL;
+	}
+	struct thresholds *th = xcalloc(1, sizeof *th);
+	char buf[96];
+	th->method = xstrdup(skip ? "skip" : calib_choice_str(&(struct calib_choice){c->method,
+								   c->pct, 0, 0}, buf, sizeof buf));
+	th->model = xasprintf("%016llx", (unsigned long long)stats_fingerprint(g));
+	th->path = xstrdup("<calib-search>");
+	for (int t = 0; t < g->n_tensors; t++) {
+		if (!calib_needs_act(g, t))
+			continue;
+		const char *name = g->tensors[t]->name;
+		double thr = CALIB_SKIP_THRESHOLD, lo = -CALIB_SKIP_THRESHOLD, hi = CALIB_SKIP_THRESHOLD;
+		int few = 0;
+		if (!skip) {
+			int k = stats_find_act(s, name);
+			if (k < 0) {
+				thresholds_free(th);
+				ir_error("no statistics for tensor \"%s\" (were they made for another "
+					 "partition of the model?)", name);
+				return NULL;
+			}
+			const struct stats_act *a = &s->act[k];
+			thr = c->method == CALIB_MAX ? calib_max(a)
+			      : c->method == CALIB_PERCENTILE ? calib_percentile(a, c->pct)
+							      : calib_kl(a, &few);
+			fallbacks += few;
+			lo = a->min < 0 ? a->min : 0;
+			hi = a->max > 0 ? a->max : 0;
+			if (c->method == CALIB_PERCENTILE) {
+				calib_percentile_range(a, c->pct, &lo, &hi);
+			} else if (c->method == CALIB_KL) {
+				lo = fmax(lo, -thr);
+				hi = fmin(hi, thr);
+			}
+		}
+		float scale;
+		int32_t zp = 0;
+		int asym = c->asym && !skip;
+		if (asym) {
+			double sc = hi > lo ? (hi - lo) / 255.0 : 1.0;
+			scale = (float)sc;
+			double z = -128 - nearbyint(lo / (double)scale);
+			zp = z < -128 ? -128 : z > 127 ? 127 : (int32_t)z;
+		} else {
+			scale = thr > 0 ? (float)(thr / 127.0) : 1.0f;
+		}
+		struct th_entry *e = thresholds_add(th, name, 0, 1, &scale, zp);
+		if (skip)
+			e->method = xstrdup("skip");
+		else if (few || c->method == CALIB_MAX)
+			e->method = xstrdup("max");
+		else
+			e->method = xstrdup(c->method == CALIB_KL ? "kl" : calib_choice_str(
+						    &(struct calib_choice){CALIB_PERCENTILE, c->pct, 0, 0},
+						    buf, sizeof buf));
+		if (asym) {
+			e->has_range = 1;
+			e->min = lo;
+			e->max = hi;
+		} else {
+			e->has_threshold = 1;
+			e->threshold = thr;
+		}
+	}
+	/* weights of the BPU convolutions */
+	for (int i = 0; i < g->n_nodes; i++) {
+		const struct ir_node *n = &g->nodes[i];
+		if (n->place != IR_PLACE_BPU ||
+		    (n->op != IR_OP_CONV && n->op != IR_OP_CONV_TRANSPOSE))
+			continue;
+		const struct ir_tensor *w = g->tensors[n->in[1]];
+		if (thresholds_find(th, w->name, 1))
+			continue;
+		int k = s ? stats_find_weight(s, w->name) : -1;
+		if (k >= 0) {
+			const struct stats_weight *sw = &s->weight[k];
+			add_weight(th, w->name, c->per_channel, sw->n_channels, sw->channel_absmax,
+				   sw->absmax);
+			continue;
+		}
+		/* no statistics (skip): from the constant itself */
+		int transpose = n->op == IR_OP_CONV_TRANSPOSE;
+		int64_t group = ir_attr_int(n, "group", 1);
+		int mch = (int)(transpose ? w->dims[1] * group : w->dims[0]);
+		int64_t wn = ir_tensor_numel(w), inner = ir_shape_numel(w->rank - 2, w->dims + 2);
+		int64_t cg = transpose ? w->dims[0] / group : 0, mg = transpose ? w->dims[1] : 0;
+		float *am = xcalloc((size_t)mch + 1, sizeof(float)), all = 0;
+		for (int64_t j = 0; j < wn; j++) {
+			int64_t ch = transpose ? (j / inner / mg / cg) * mg + j / inner % mg
+					       : j / (wn / mch);
+			float v = fabsf(((const float *)w->data)[j]);
+			am[ch] = v > am[ch] ? v : am[ch];
+			all = v > all ? v : all;
+		}
+		add_weight(th, w->name, c->per_channel, mch, am, all);
+		free(am);
+	}
+	if (kl_fallbacks)
+		*kl_fallbacks = fallbacks;
+	return th;
+}

@@ -22,6 +22,7 @@
 #define CALIB_H
 
 #include "stats.h"
+#include "thresholds.h"
 
 double calib_max(const struct stats_act *a);
 double calib_percentile(const struct stats_act *a, double p);
@@ -41,5 +42,41 @@ double calib_kl(const struct stats_act *a, int *too_few);
 /* The KL search on a plain |x| histogram of nbins bins of width w (for
  * calib_kl and the unit tests): returns the threshold. */
 double calib_kl_hist(const uint64_t *hist, int nbins, double w);
+
+/* ---- whole models ---------------------------------------------------------- */
+
+enum calib_method { CALIB_MAX, CALIB_PERCENTILE, CALIB_KL, CALIB_SKIP };
+
+/* One calibration choice: a method for every activation, the weights per
+ * tensor or per output channel, activations symmetric or not. */
+struct calib_choice {
+	enum calib_method method;
+	double pct;          /* percentile's P */
+	int per_channel;
+	int asym;
+};
+
+/* Parses "max", "percentile", "percentile=P", "kl", "skip" into c->method
+ * and c->pct; -1 if it is none of them (ir_errmsg says why). */
+int calib_parse_method(const char *s, struct calib_choice *c);
+/* "percentile=0.99995 per-channel asymmetric": the choice as words, in buf. */
+const char *calib_choice_str(const struct calib_choice *c, char *buf, size_t n);
+
+/* Whether tensor t of the partitioned graph g gets parameters of its own
+ * from ir-quant: outputs of Quantize and of BPU nodes that compute (not
+ * those that only move data, nor a tail Conv's int32 accumulators). */
+int calib_needs_act(const struct ir_graph *g, int t);
+
+/* skip's fixed rule: every activation is taken to lie in [-8, 8]. */
+#define CALIB_SKIP_THRESHOLD 8.0
+
+/* The thresholds of choice c for g: an act entry for every tensor
+ * calib_needs_act() names, in graph order, from the statistics s (NULL for
+ * skip), and a weight entry for every BPU Conv and ConvTranspose (from s
+ * when it has them, else from the constant). *kl_fallbacks (may be NULL)
+ * counts KL entries that fell back to max. NULL + ir_errmsg when s lacks a
+ * tensor. The model fingerprint and method name are set. */
+struct thresholds *calib_thresholds(const struct ir_graph *g, const struct stats *s,
+				    const struct calib_choice *c, int *kl_fallbacks);
 
 #endif
