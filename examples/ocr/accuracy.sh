@@ -6,10 +6,14 @@
 #
 #   cls  50 rendered text lines to calibrate (textlines.sh, seed 1), 200
 #        others to judge (seed 2): output cosine and top-1 agreement.
-#   det  640x640, calibrated on 24 views (whole, top-left and bottom-right
-#        60%) of 8 photos of scikit-image's sample set; judged on 14 other
+#   det  640x640, calibrated on 32 scenes (scenes.sh: text laid over views
+#        of 8 photos of scikit-image's sample set); judged on 14 other
 #        photos, and on the 3 of them that hold text (a map with no text is
 #        near 0 everywhere and its cosine says little).
+#
+# Each row is a ptq.mk TAG: max, percentile and kl with per-channel
+# weights, symmetric and asymmetric, and the default and mix strategies
+# (calib-search judges their candidates on the first 8 calibration samples).
 #
 # Needs the models (make models), the tools on PATH, imagemagick and fonts
 # (make deps). Takes about 1.5 minutes on 2 cores; writes everything under OUT (default
@@ -45,13 +49,9 @@ photo() {
 		-depth 8 ppm:-
 }
 if [ ! -d "$out/det-cal" ]; then
-	rm -rf "$out/det-cal.tmp" && mkdir -p "$out/det-cal.tmp"
-	for p in $cal_photos; do
-		b=${p%.*}
-		photo "$p" | img2npy $det_prep -o "$out/det-cal.tmp/${b}_0.npy"
-		photo "$p" northwest | img2npy $det_prep -o "$out/det-cal.tmp/${b}_1.npy"
-		photo "$p" southeast | img2npy $det_prep -o "$out/det-cal.tmp/${b}_2.npy"
-	done
+	rm -rf "$out/det-cal.tmp" "$out/cal-photos" && mkdir -p "$out/cal-photos"
+	for p in $cal_photos; do cp "$out/photos/$p" "$out/cal-photos/"; done
+	sh "$here/scenes.sh" 32 1 "$out/cal-photos" "$out/det-cal.tmp"
 	mv "$out/det-cal.tmp" "$out/det-cal"
 fi
 if [ ! -d "$out/det-held" ]; then
@@ -66,46 +66,54 @@ if [ ! -d "$out/det-held" ]; then
 fi
 
 # ---- builds -----------------------------------------------------------------
-methods="max percentile kl"
-# build MODEL-NAME ONNX SHAPE MARCH: one ptq.mk build per method and form
+# TAG METHOD FLAGS: the single methods with per-channel weights, symmetric
+# and asymmetric, then the two strategies (which choose those themselves)
+runs="max-sym max --per-channel
+max-asym max --per-channel --asymmetric
+percentile-sym percentile --per-channel
+percentile-asym percentile --per-channel --asymmetric
+kl-sym kl --per-channel
+kl-asym kl --per-channel --asymmetric
+default default -j 2
+mix mix -j 2"
+# build MODEL-NAME ONNX SHAPE MARCH: one ptq.mk build per run
 build() {
-	for m in $methods; do
-		for form in sym asym; do
-			flags=--per-channel
-			[ $form = asym ] && flags="$flags --asymmetric"
-			make --no-print-directory -s -f "$repo/pipelines/ptq.mk" MODEL="$models/$2.onnx" \
-				INPUT_SHAPE="x=$3" MARCH="$4" CAL="$out/$1-cal" HELD="$out/$1-held" \
-				METHOD=$m TAG="$m-$form" CALIB_FLAGS="$flags" OUT="$out/$1" 2>"$out/$1.log" ||
-				{ cat "$out/$1.log" >&2; exit 1; }
-		done
+	echo "$runs" | while read -r tag m flags; do
+		[ "$m" = default ] || [ "$m" = mix ] && flags="$flags --data $out/$1-cal"
+		make --no-print-directory -s -f "$repo/pipelines/ptq.mk" MODEL="$models/$2.onnx" \
+			INPUT_SHAPE="x=$3" MARCH="$4" CAL="$out/$1-cal" HELD="$out/$1-held" \
+			METHOD="$m" TAG="$tag" CALIB_FLAGS="$flags" OUT="$out/$1" 2>"$out/$1.log" ||
+			{ cat "$out/$1.log" >&2; exit 1; }
 	done
 }
 # last line of an ir-diff table: "output NAME: cosine C over N samples[; top-1 ... (P%)]"
 cosine() { sed -n 's/^output [^:]*: cosine \([0-9.-]*\).*/\1/p' "$1" | tail -n 1; }
 top1() { sed -n 's/.*agrees in [0-9]* of [0-9]* rows (\([0-9.]*%\)).*/\1/p' "$1" | tail -n 1; }
+# what a strategy chose: the `choice` line of its thresholds file
+chosen() { sed -n 's/^choice "\(.*\)"$/\1/p' "$1"; }
+# the same, short: "percentile=0.99995 per-channel asymmetric, 9 sensitive chosen per node"
+what() { chosen "$1" | sed 's/, cosine.*//; s/^default: //; s/^mix: //'; }
 
 build cls ch_ppocr_mobile_v2.0_cls_infer 1x3x48x192 bpu-s
 build det ch_PP-OCRv4_det_infer 1x3x640x640 bpu-s
-for m in $methods; do
-	for form in sym asym; do
-		d=$out/det/$m-$form
-		[ -s "$d/accuracy-text.txt" ] ||
-			ir-diff "$out/det/part.ir" "$d/quant.ir" --data "$out/det-held/text" > "$d/accuracy-text.txt"
-	done
+for tag in $(echo "$runs" | cut -d ' ' -f 1); do
+	d=$out/det/$tag
+	[ -s "$d/accuracy-text.txt" ] ||
+		ir-diff "$out/det/part.ir" "$d/quant.ir" --data "$out/det-held/text" > "$d/accuracy-text.txt"
 done
 
 {
-	echo "| calibration (per-channel weights) | cls cosine | cls top-1 agreement | det cosine, 14 photos | det cosine, 3 text photos |"
+	echo "| calibration | cls cosine | cls top-1 agreement | det cosine, 14 photos | det cosine, 3 text photos |"
 	echo "|---|---|---|---|---|"
-	for m in $methods; do
-		for form in sym asym; do
-			t=$m-$form
-			label=$m
-			[ $m = percentile ] && label="percentile 0.99995"
-			[ $form = asym ] && label="$label, asymmetric"
-			echo "| $label | $(cosine "$out/cls/$t/accuracy.txt") | $(top1 "$out/cls/$t/accuracy.txt") |" \
-				"$(cosine "$out/det/$t/accuracy.txt") | $(cosine "$out/det/$t/accuracy-text.txt") |"
-		done
+	for tag in $(echo "$runs" | cut -d ' ' -f 1); do
+		case $tag in
+		*-sym) label="${tag%-sym}, per-channel" ;;
+		*-asym) label="${tag%-asym}, per-channel, asymmetric" ;;
+		*) label="$tag strategy (cls chose: $(what "$out/cls/$tag/thresholds.txt"); det chose: $(what "$out/det/$tag/thresholds.txt"))" ;;
+		esac
+		label=$(echo "$label" | sed 's/^percentile/percentile 0.99995/')
+		echo "| $label | $(cosine "$out/cls/$tag/accuracy.txt") | $(top1 "$out/cls/$tag/accuracy.txt") |" \
+			"$(cosine "$out/det/$tag/accuracy.txt") | $(cosine "$out/det/$tag/accuracy-text.txt") |"
 	done
 } > "$out/summary.md"
 cat "$out/summary.md"

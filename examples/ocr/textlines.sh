@@ -15,9 +15,19 @@
 set -eu
 n=$1 seed=$2 dir=$3
 CONVERT=${CONVERT:-/usr/bin/convert}
-# ImageMagick 6.9's threads race in its Pango coder (about 1 convert in 20
-# aborts on a 2-core machine); one thread each is as fast for these sizes
+# ImageMagick 6.9's Pango coder sometimes aborts (SIGABRT, no message):
+# about 1 run in 20 on a 2-core machine, 1 in 100 with one thread, which is
+# as fast for these sizes; `im` runs convert again, up to 4 times, when it
+# dies of a signal
 export MAGICK_THREAD_LIMIT=1
+im() {
+	for try in 1 2 3 4; do
+		"$CONVERT" "$@" && return 0
+		rc=$?
+		[ $rc -gt 128 ] || return $rc
+	done
+	return $rc
+}
 mkdir -p "$dir"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -45,7 +55,7 @@ while IFS="	" read -r text font size margin ink ground flip; do
 	f=$(printf '%s/line_%04d.npy' "$dir" "$i")
 	rot=0
 	[ "$flip" = 1 ] && rot=180
-	"$CONVERT" -background "rgb($ground,$ground,$ground)" -fill "rgb($ink,$ink,$ink)" \
+	im -background "rgb($ground,$ground,$ground)" -fill "rgb($ink,$ink,$ink)" \
 		-font "$font" -pointsize "$size" pango:"$text" -bordercolor "rgb($ground,$ground,$ground)" \
 		-border "$margin" -rotate "$rot" -depth 8 ppm:"$tmp/img.ppm" ||
 		{ echo "textlines.sh: convert failed on line $i (\"$text\", $font)" >&2; exit 1; }
