@@ -237,6 +237,10 @@ int main(int argc, char **argv)
 			    choice.method == CALIB_SKIP
 				    ? "  (WARNING: skip: not calibrated, performance only)" : "");
 		} else {
+			if (int16_k > 0 && !search_march_has_int16(g))
+				die("%s: --int16-sensitive: the model's march (%s) has no int16; "
+				    "partition it for a march with int16 (bpu-l)", what,
+				    g->march_name ? g->march_name : "none recorded");
 			double t0 = now();
 			struct search_ctx *x = search_new(g, s, data, eval, jobs);
 			if (!x)
@@ -283,7 +287,8 @@ int main(int argc, char **argv)
 				free(choice_txt);
 				const struct search_cand *mb = &mr.cand[mr.best];
 				choice_txt = xasprintf("%s, cosine %.6f (default alone: %s, %.6f)",
-						       mb->label, mb->cosine, best->label, best->cosine);
+						       mb->label + (strncmp(mb->label, "mix: ", 5) ? 0 : 5),
+						       mb->cosine, best->label, best->cosine);
 				th = mr.cand[mr.best].th;
 				mr.cand[mr.best].th = NULL;
 				search_result_free(&mr);
@@ -297,9 +302,9 @@ int main(int argc, char **argv)
 			free(th->method);
 			th->method = xstrdup(method);
 			th->choice = choice_txt;
-			cat(&comment, "chose %s (%.1f s)", th->choice, now() - t0);
-			/* the same, for the person at the terminal */
-			fprintf(stderr, "%s\n", comment);
+			cat(&comment, "chose %s", th->choice);
+			/* the same, for the person at the terminal, with the time */
+			fprintf(stderr, "%s (%.1f s)\n", comment, now() - t0);
 		}
 		stats_free(s);
 	}

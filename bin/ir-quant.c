@@ -13,6 +13,7 @@
 #include "thresholds.h"
 #include "util.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const char usage[] =
@@ -61,6 +62,13 @@ int main(int argc, char **argv)
 		return ir_err_unsupported ? 3 : 1;
 	}
 	ir_graph_add_prov(g, "ir-quant", argc - 1, argv + 1);
+	/* how the scales were chosen, from the thresholds file */
+	if (th->method || th->choice) {
+		char *v = xasprintf("%s%s%s", th->method ? th->method : "",
+				    th->method && th->choice ? ": " : "", th->choice ? th->choice : "");
+		ir_graph_set_meta(g, "calibration", v);
+		free(v);
+	}
 	write_ir_output(g, out, text, force);
 	ir_graph_free(g);
 	thresholds_free(th);

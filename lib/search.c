@@ -460,8 +460,7 @@ void search_mix_free(struct search_mix *m)
 	memset(m, 0, sizeof *m);
 }
 
-/* The march recorded in the IR computes int16. */
-static int march_has_int16(const struct ir_graph *g)
+int search_march_has_int16(const struct ir_graph *g)
 {
 	if (!g->march_text)
 		return 0;
@@ -477,7 +476,7 @@ int search_mix(struct search_ctx *x, const struct search_cand *base, double sens
 	memset(r, 0, sizeof *r);
 	memset(m, 0, sizeof *m);
 	const struct ir_graph *g = x->g;
-	if (int16_k > 0 && !march_has_int16(g))
+	if (int16_k > 0 && !search_march_has_int16(g))
 		return ir_error("--int16-sensitive: the model's march (%s) has no int16; partition it "
 				"for a march with int16 (bpu-l)", g->march_name ? g->march_name
 				: "none recorded");

@@ -97,6 +97,8 @@ struct search_mix {
 int search_mix(struct search_ctx *x, const struct search_cand *base, double sens_threshold,
 	       int top_k, int int16_k, struct search_result *r, struct search_mix *m);
 void search_mix_free(struct search_mix *m);
+/* Whether the march recorded in g computes int16. */
+int search_march_has_int16(const struct ir_graph *g);
 void search_result_free(struct search_result *r);
 
 /* A float copy of g in which tensor t alone is quantized and dequantized

@@ -229,3 +229,51 @@ dump_col() {
 		[ -s "cls/$f" ] || fail "cls/$f missing"
 	done
 }
+
+@test "calib-search: default prints its candidates and decision, records the choice; ir-quant keeps it" {
+	run --separate-stderr calib-search part.ir --stats all.stats --data data --method default \
+		--eval-samples 4 -j 2 -o def.txt
+	assert_success
+	[[ $stderr == *"judging candidates on 4 samples of data"* ]]
+	[[ $stderr == *"step  candidate"* ]]
+	[[ $stderr == *"<- chosen"* ]]
+	[[ $stderr == *"ended at step "[123]* ]]
+	grep -q '^method default$' def.txt
+	grep -q '^choice "default: .*, cosine 0\.[0-9]*, ended at step [123]"$' def.txt
+	grep -q '^# 1     max  ' def.txt
+	# the same scores whatever -j
+	calib-search part.ir --stats all.stats --data data --method default --eval-samples 4 \
+		-o def1.txt 2>/dev/null
+	cmp def.txt def1.txt
+	ir-quant --thresholds def.txt part.ir -o q.ir
+	run ir-dis q.ir
+	assert_output --regexp 'meta "calibration" "default: default: [^"]*, cosine'
+}
+
+@test "calib-search: mix ranks every quantized activation and compares mix, kl, max, percentile" {
+	run --separate-stderr calib-search part.ir --stats all.stats --data data --method mix \
+		--eval-samples 3 --sensitive-top 2 -o mix.txt
+	assert_success
+	[[ $stderr == *"1. sensitivity: each activation quantized alone"* ]]
+	# 11 activations ranked, the first two sensitive
+	[ "$(grep -cE '^# (1[01]|[1-9]) +[^ ]+ +[^ ]+ +[01]\.[0-9]{6}' mix.txt)" -eq 11 ]
+	[ "$(grep -cE '^# [12] +[^ ]+ +[^ ]+ +[01]\.[0-9]{6} +yes' mix.txt)" -eq 2 ]
+	[[ $stderr == *"3. the mix against whole-model methods"* ]]
+	grep -q '^method mix$' mix.txt
+	ir-quant --thresholds mix.txt part.ir -o q.ir
+}
+
+@test "calib-search: strategy usage errors, and int16 on a march without it" {
+	run --separate-stderr calib-search part.ir --stats all.stats --method default
+	assert_usage_error "--data"
+	run --separate-stderr calib-search part.ir --stats all.stats --data data --method default --per-channel
+	assert_usage_error "chooses the weights"
+	run --separate-stderr calib-search part.ir --stats all.stats --data data --method max
+	assert_usage_error "are for --method default and mix"
+	run --separate-stderr calib-search part.ir --stats all.stats --data data --method mix -j 0
+	assert_usage_error "-j 0"
+	run --separate-stderr calib-search part.ir --stats all.stats --data data --method mix \
+		--int16-sensitive 2 -o out.txt
+	assert_fails 1 "march (bpu-s) has no int16"
+	[ ! -e out.txt ]
+}
