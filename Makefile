@@ -30,6 +30,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 DEB_PKGS := build-essential pkg-config protobuf-c-compiler libprotobuf-c-dev \
 	libonnx-dev libonnx-testdata libarchive-dev libopenblas-dev parallel \
 	bats bats-assert bats-support nodejs npm netpbm time bc \
+	openssh-server openssh-client rsync \
 	imagemagick libmagickcore-6.q16-6-extra fonts-dejavu-core fonts-droid-fallback
 # ImageMagick's Pango coder (libmagickcore-*-extra), which text rendering needs
 PANGO_CODER := $(firstword $(wildcard /usr/lib/*/ImageMagick-6*/modules-Q16/coders/pango.so) \
@@ -40,6 +41,7 @@ DEB_FILES := /usr/bin/protoc-c /usr/include/protobuf-c/protobuf-c.h \
 	/usr/include/archive.h /usr/bin/parallel /usr/bin/bats \
 	/usr/lib/bats/bats-assert/load.bash /usr/lib/bats/bats-support/load.bash \
 	/usr/bin/pkg-config /usr/bin/npm /usr/bin/pnmscale /usr/bin/time /usr/bin/bc \
+	/usr/sbin/sshd /usr/bin/ssh /usr/bin/rsync \
 	/usr/bin/convert-im6.q16 $(PANGO_CODER) \
 	/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf \
 	/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf

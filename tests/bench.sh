@@ -153,3 +153,52 @@ if [ -n "${OPENBLAS_CORETYPE:-}" ]; then
 	 echo "again with OPENBLAS_CORETYPE unset:"
 	 quant_table)
 fi
+
+# Calibration at scale: calib-stats over 64 samples of det at 640x640
+# (pgmnoise through img2npy with det's preprocessing) through
+# pipelines/calib-parallel.sh, GNU parallel on local cores: 1 job (1 shard)
+# against 2 jobs (2 shards, merged), alternating CALIB_ROUNDS times, best wall
+# time of each (other load on a shared machine only ever adds time). Target:
+# speed-up >= 1.8 on 2 cores. Every result must be the unsharded calib-stats
+# output byte for byte.
+CALIB_ROUNDS=${CALIB_ROUNDS:-3}
+calib_bench() {
+	part=$out/det.part.ir cal=$out/cal64-det
+	if [ ! -f "$part" ]; then
+		onnx2ir --input-shape x=1x3x640x640 "$M/ch_PP-OCRv4_det_infer.onnx" | ir-fuse |
+			ir-partition --march bpu-s -o "$part" 2> "$out/det.partition.log"
+	fi
+	if [ "$(ls "$cal" 2>/dev/null | wc -l)" -ne 64 ]; then
+		rm -rf "$cal" && mkdir -p "$cal"
+		for i in $(seq 1 64); do
+			pgmnoise -randomseed "$i" 640 640 2>/dev/null |
+				img2npy --size 640x640 --bgr --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225 \
+					-o "$cal/s$(printf %02d "$i").npy"
+		done
+	fi
+	calib-stats "$part" --data "$cal" -o "$out/calib64.stats"
+	best1= best2=
+	r=0
+	while [ $r -lt "$CALIB_ROUNDS" ]; do
+		for j in 1 2; do
+			t0=$(date +%s.%N)
+			bash pipelines/calib-parallel.sh "$part" --data "$cal" -o "$out/calib64.j$j.stats" -j "$j" -n "$j"
+			t=$(echo "$(date +%s.%N) - $t0" | bc -l)
+			cmp -s "$out/calib64.j$j.stats" "$out/calib64.stats" ||
+				{ echo "bench: calib-parallel.sh -j $j: not the unsharded statistics"; exit 1; }
+			if [ $j = 1 ]; then
+				[ -z "$best1" ] || [ "$(echo "$t < $best1" | bc)" = 1 ] && best1=$t
+			else
+				[ -z "$best2" ] || [ "$(echo "$t < $best2" | bc)" = 1 ] && best2=$t
+			fi
+		done
+		r=$((r + 1))
+	done
+	printf '%-28s %10s %10s %8s\n' calibration 1_job_s 2_jobs_s speedup
+	printf '%-28s %10.2f %10.2f %8.2f\n' "det 1x3x640x640, 64 samples" "$best1" "$best2" \
+		"$(echo "$best1 / $best2" | bc -l)"
+}
+
+echo
+echo "calibration wall time (pipelines/calib-parallel.sh, GNU parallel, local jobs; n shards = jobs, merged), best of $CALIB_ROUNDS rounds; $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); target speed-up >= 1.8"
+calib_bench
