@@ -41,7 +41,10 @@ static const char usage[] =
 	"  --per-channel  one weight scale per output channel (else one per tensor)\n"
 	"  --asymmetric   activations get a zero point from the method's range\n"
 	"  -o FILE        the thresholds file (default: standard output)\n"
-	"default and mix:\n"
+	"  --int16        every activation int16, its range from max (a march with int16)\n"
+	"  --bias-correction  correct every BPU convolution's bias for its weights'\n"
+	"                 rounding, from input means over --eval-samples of --data\n"
+	"default and mix (and --bias-correction):\n"
 	"  --data DIR|LIST       the calibration samples (as calib-stats takes them)\n"
 	"  --eval-samples N      judge candidates on the first N samples (default 8)\n"
 	"  --target C            default: the output cosine that ends the search (default 0.995)\n"
@@ -105,7 +108,8 @@ int main(int argc, char **argv)
 {
 	argv0 = "calib-search";
 	const char *in = NULL, *statsp = NULL, *method = NULL, *out = NULL, *data = NULL;
-	int per_channel = 0, asym = 0, jobs = 1, eval = 8, top_k = 0, int16_k = 0;
+	int per_channel = 0, asym = 0, jobs = 1, eval = 8, top_k = 0, int16_k = 0, bias_corr = 0,
+	    all16 = 0;
 	double target = 0.995, sens_thr = 0.999;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -116,6 +120,10 @@ int main(int argc, char **argv)
 			per_channel = 1;
 		} else if (!strcmp(a, "--asymmetric")) {
 			asym = 1;
+		} else if (!strcmp(a, "--bias-correction")) {
+			bias_corr = 1;
+		} else if (!strcmp(a, "--int16")) {
+			all16 = 1;
 		} else if (a[0] == '-' && a[1]) {
 			static const char *const valued[] = {
 				"--stats", "--method", "-o", "--data", "--eval-samples", "--target", "-j",
@@ -173,9 +181,19 @@ int main(int argc, char **argv)
 		usage_die(usage, "--method %s: expected max, percentile[=P], kl, skip, load=FILE, "
 			  "default or mix", method);
 	}
-	if (!strategy && (data || top_k || int16_k))
-		usage_die(usage, "--data, --sensitive-top and --int16-sensitive are for --method "
-			  "default and mix");
+	if (!strategy && (top_k || int16_k))
+		usage_die(usage, "--sensitive-top and --int16-sensitive are for --method mix");
+	if (!strategy && data && !bias_corr)
+		usage_die(usage, "--data is for --method default and mix, and --bias-correction");
+	if (all16 && (strategy || load || choice.method == CALIB_SKIP))
+		usage_die(usage, "--int16 is for max, percentile and kl (mix has --int16-sensitive)");
+	if (all16 && asym)
+		usage_die(usage, "--int16 activations are symmetric; drop --asymmetric");
+	if (bias_corr && !data)
+		usage_die(usage, "--bias-correction needs --data (the calibration samples) for the "
+			  "convolutions' input means");
+	if (bias_corr && !load && choice.method == CALIB_SKIP)
+		usage_die(usage, "--bias-correction is for calibrated methods, not %s", method);
 	if (strategy == 1 && (top_k || int16_k))
 		usage_die(usage, "--sensitive-top and --int16-sensitive are for --method mix");
 	if (!statsp && !load && choice.method != CALIB_SKIP)
@@ -205,7 +223,14 @@ int main(int argc, char **argv)
 			if (calib_needs_act(g, t) && !thresholds_find(th, g->tensors[t]->name, 0))
 				die("%s: no act entry for tensor \"%s\", which %s quantizes", load,
 				    g->tensors[t]->name, what);
-		cat(&comment, "thresholds for %s, written by calib-search --method %s", what, method);
+		if (bias_corr) {
+			struct search_ctx *x = search_new(g, NULL, data, eval, jobs);
+			if (!x || search_bias_correction(x, th) < 0)
+				die("%s", ir_errmsg);
+			search_free(x);
+		}
+		cat(&comment, "thresholds for %s, written by calib-search --method %s%s", what, method,
+		    bias_corr ? " --bias-correction" : "");
 	} else {
 		struct stats *s = NULL;
 		if (statsp) {
@@ -231,9 +256,23 @@ int main(int argc, char **argv)
 					"the file)\n", fallbacks, fallbacks == 1 ? " has" : "s have",
 					CALIB_KL_BINS, CALIB_KL_MIN_PER_BIN,
 					fallbacks == 1 ? "it uses" : "they use");
-			cat(&comment, "thresholds for %s, written by calib-search --method %s%s%s%s",
+			if (all16) {
+				if (!search_march_has_int16(g))
+					die("%s: --int16: the model's march (%s) has no int16; partition it "
+					    "for a march with int16 (bpu-l)", what,
+					    g->march_name ? g->march_name : "none recorded");
+				calib_all_int16(th, s);
+			}
+			if (bias_corr) {
+				struct search_ctx *x = search_new(g, s, data, eval, jobs);
+				if (!x || search_bias_correction(x, th) < 0)
+					die("%s", ir_errmsg);
+				search_free(x);
+			}
+			cat(&comment, "thresholds for %s, written by calib-search --method %s%s%s%s%s%s",
 			    what, method, per_channel ? " --per-channel" : "",
-			    asym ? " --asymmetric" : "",
+			    asym ? " --asymmetric" : "", all16 ? " --int16" : "",
+			    bias_corr ? " --bias-correction" : "",
 			    choice.method == CALIB_SKIP
 				    ? "  (WARNING: skip: not calibrated, performance only)" : "");
 		} else {
@@ -245,14 +284,16 @@ int main(int argc, char **argv)
 			struct search_ctx *x = search_new(g, s, data, eval, jobs);
 			if (!x)
 				die("%s", ir_errmsg);
+			search_set_bias_correction(x, bias_corr);
 			fprintf(stderr, "calib-search: %s: judging candidates on %d sample%s of %s "
 				"(output cosine against float, int8 as ir-run runs it)\n", method,
 				search_n_eval(x), search_n_eval(x) == 1 ? "" : "s", data);
 			struct search_result r;
 			if (search_default(x, target, &r) < 0)
 				die("%s", ir_errmsg);
-			cat(&comment, "thresholds for %s, written by calib-search --method %s on %d "
-			    "samples of %s", what, method, search_n_eval(x), data);
+			cat(&comment, "thresholds for %s, written by calib-search --method %s%s on %d "
+			    "samples of %s", what, method, bias_corr ? " --bias-correction" : "",
+			    search_n_eval(x), data);
 			cat(&comment, "\ndefault strategy (target cosine %g):\n", target);
 			cand_table(&comment, &r);
 			cat(&comment, "ended at %s\n", r.why);
@@ -275,9 +316,10 @@ int main(int argc, char **argv)
 					const struct search_sens *e = &m.sens[i];
 					char ch[64] = "-";
 					if (e->choice_method >= 0)
-						snprintf(ch, sizeof ch, "%s (%.6f)%s",
-							 mname[e->choice_method], e->choice_cosine,
-							 i < m.int16 ? " int16" : "");
+						snprintf(ch, sizeof ch, "%s (%.6f)",
+							 mname[e->choice_method], e->choice_cosine);
+					if (i < m.int16)
+						snprintf(ch + strlen(ch), sizeof ch - strlen(ch), " int16");
 					cat(&comment, "%-4d  %-40.40s  %-34.34s  %.6f    %-9s  %s\n", i + 1,
 					    e->node, g->tensors[e->tensor]->name, e->cosine,
 					    e->sensitive ? "yes" : "", ch);

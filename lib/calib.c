@@ -374,3 +374,25 @@ struct thresholds *calib_thresholds(const struct ir_graph *g, const struct stats
 		*kl_fallbacks = fallbacks;
 	return th;
 }
+
+void calib_entry_int16(struct th_entry *e, const struct stats *s)
+{
+	int a = s ? stats_find_act(s, e->name) : -1;
+	double t = a >= 0 ? s->act[a].absmax
+		 : e->has_threshold ? e->threshold : fmax(fabs(e->min), fabs(e->max));
+	e->dtype = IR_DTYPE_I16;
+	e->zero_point = 0;
+	e->scale[0] = t > 0 ? (float)(t / 32767.0) : 1.0f;
+	e->has_threshold = 1;
+	e->threshold = t;
+	e->has_range = 0;
+	free(e->method);
+	e->method = xstrdup("max");
+}
+
+void calib_all_int16(struct thresholds *th, const struct stats *s)
+{
+	for (int i = 0; i < th->n; i++)
+		if (!th->e[i].weight)
+			calib_entry_int16(&th->e[i], s);
+}

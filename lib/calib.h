@@ -79,4 +79,11 @@ int calib_needs_act(const struct ir_graph *g, int t);
 struct thresholds *calib_thresholds(const struct ir_graph *g, const struct stats *s,
 				    const struct calib_choice *c, int *kl_fallbacks);
 
+/* Makes every act entry of th int16 at max: T = the statistics' absmax
+ * (65 536 levels need no clipping), scale T / 32767, zero point 0,
+ * method=max (formats/thresholds.md, "int16 activations"). */
+void calib_all_int16(struct thresholds *th, const struct stats *s);
+/* The same for one act entry (mix's --int16-sensitive). */
+void calib_entry_int16(struct th_entry *e, const struct stats *s);
+
 #endif

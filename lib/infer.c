@@ -28,13 +28,26 @@ static int set_out(struct ir_graph *g, struct ir_node *n, int i, enum ir_dtype d
 	return 0;
 }
 
-/* A float op's output is f32; an integer conv's is its input's type, or
- * i32 when it hands the CPU its accumulators. */
-static enum ir_dtype out_dtype(const struct ir_node *n, const struct ir_tensor *x)
+/* The output type of one of ir-quant's integer ops (formats/ir.md "Integer
+ * ops"): i32 for a conv that hands the CPU its accumulators, else the type
+ * its output's quant names (i8 or i16: mixed int8/int16 models), else def,
+ * its input's. */
+static enum ir_dtype q_out_dtype(struct ir_graph *g, struct ir_node *n, enum ir_dtype def)
+{
+	if (ir_attr_int(n, "output_int32", 0))
+		return IR_DTYPE_I32;
+	if (n->n_out > 0 && n->out[0] >= 0 && O(0)->quant &&
+	    (O(0)->quant->dtype == IR_DTYPE_I8 || O(0)->quant->dtype == IR_DTYPE_I16))
+		return O(0)->quant->dtype;
+	return def;
+}
+
+/* A float op's output is f32; an integer op's as q_out_dtype says. */
+static enum ir_dtype out_dtype(struct ir_graph *g, struct ir_node *n, const struct ir_tensor *x)
 {
 	if (!ir_op_is_quantized(n->op))
 		return IR_DTYPE_F32;
-	return ir_attr_int(n, "output_int32", 0) ? IR_DTYPE_I32 : x->dtype;
+	return q_out_dtype(g, n, x->dtype);
 }
 
 static int same_as_input(struct ir_graph *g, struct ir_node *n)
@@ -145,7 +158,8 @@ int infer_binary(struct ir_graph *g, struct ir_node *n)
 	if (ir_broadcast_shape(a->rank, a->dims, b->rank, b->dims, &r, d) < 0)
 		return ir_error("%sshapes %s of \"%s\" and %s of \"%s\" do not broadcast",
 				ir_node_ctx(n), SHP(a, s1), a->name, SHP(b, s2), b->name);
-	return set_out(g, n, 0, a->dtype, r, d);
+	return set_out(g, n, 0, ir_op_is_quantized(n->op) ? q_out_dtype(g, n, a->dtype) : a->dtype, r,
+		       d);
 }
 
 int infer_unary(struct ir_graph *g, struct ir_node *n)
@@ -267,7 +281,7 @@ int infer_conv(struct ir_graph *g, struct ir_node *n)
 					(long long)ext);
 		od[2 + i] = (in - ext) / s[i] + 1;
 	}
-	return set_out(g, n, 0, out_dtype(n, x), x->rank, od);
+	return set_out(g, n, 0, out_dtype(g, n, x), x->rank, od);
 }
 
 int infer_conv_transpose(struct ir_graph *g, struct ir_node *n)
@@ -311,7 +325,7 @@ int infer_conv_transpose(struct ir_graph *g, struct ir_node *n)
 			return ir_error("%sspatial dim %d: output size %lld < 1", ir_node_ctx(n), i,
 					(long long)od[2 + i]);
 	}
-	return set_out(g, n, 0, out_dtype(n, x), x->rank, od);
+	return set_out(g, n, 0, out_dtype(g, n, x), x->rank, od);
 }
 
 int infer_pool(struct ir_graph *g, struct ir_node *n)
@@ -346,7 +360,8 @@ int infer_pool(struct ir_graph *g, struct ir_node *n)
 			o--;
 		od[2 + i] = o;
 	}
-	set_out(g, n, 0, x->dtype, x->rank, od);
+	set_out(g, n, 0, n->op == IR_OP_QAVERAGE_POOL ? q_out_dtype(g, n, x->dtype) : x->dtype,
+		x->rank, od);
 	return set_out(g, n, 1, IR_DTYPE_I64, x->rank, od);
 }
 
@@ -363,7 +378,9 @@ int infer_global_pool(struct ir_graph *g, struct ir_node *n)
 	int64_t od[IR_MAX_RANK];
 	for (int i = 0; i < x->rank; i++)
 		od[i] = i < 2 ? x->dims[i] : 1;
-	return set_out(g, n, 0, x->dtype, x->rank, od);
+	return set_out(g, n, 0,
+		       n->op == IR_OP_QGLOBAL_AVERAGE_POOL ? q_out_dtype(g, n, x->dtype) : x->dtype,
+		       x->rank, od);
 }
 
 /* ---- linear algebra ---------------------------------------------------- */
@@ -800,7 +817,8 @@ int infer_resize(struct ir_graph *g, struct ir_node *n)
 	for (int i = 0; i < x->rank; i++)
 		if (sz->ints[i] < 0 || !(sc->floats[i] > 0))
 			return ir_error("%ssizes must be >= 0 and scales > 0", ir_node_ctx(n));
-	return set_out(g, n, 0, x->dtype, x->rank, sz->ints);
+	return set_out(g, n, 0, n->op == IR_OP_QRESIZE ? q_out_dtype(g, n, x->dtype) : x->dtype,
+		       x->rank, sz->ints);
 }
 
 int infer_pad(struct ir_graph *g, struct ir_node *n)
@@ -1000,22 +1018,27 @@ int infer_quantize(struct ir_graph *g, struct ir_node *n)
 	return same_as_input(g, n);
 }
 
-/* QLut: an integer input and its 256-entry i8 table (a constant). */
+/* QLut: an i8 input and a 256-entry table, or an i16 input and a 1025-knot
+ * one (formats/numerics.md "Lookup-table ops"); the table is a constant of
+ * the output's type, i8 or i16. */
 int infer_qlut(struct ir_graph *g, struct ir_node *n)
 {
-	const struct ir_tensor *t = T(1);
-	if (T(0)->dtype != IR_DTYPE_I8)
-		return ir_error("%sinput \"%s\" is %s; a table lookup takes i8", ir_node_ctx(n),
-				T(0)->name, ir_dtype_name(T(0)->dtype));
-	if (!t->data || t->dtype != IR_DTYPE_I8 || ir_tensor_numel(t) != 256)
-		return ir_error("%sthe table \"%s\" must be a constant i8[256]", ir_node_ctx(n),
-				t->name);
-	return same_as_input(g, n);
+	const struct ir_tensor *x = T(0), *t = T(1);
+	if (x->dtype != IR_DTYPE_I8 && x->dtype != IR_DTYPE_I16)
+		return ir_error("%sinput \"%s\" is %s; a table lookup takes i8 or i16", ir_node_ctx(n),
+				x->name, ir_dtype_name(x->dtype));
+	int64_t want = x->dtype == IR_DTYPE_I8 ? 256 : 1025;
+	if (!t->data || (t->dtype != IR_DTYPE_I8 && t->dtype != IR_DTYPE_I16) || t->rank != 1 ||
+	    ir_tensor_numel(t) != want)
+		return ir_error("%sthe table \"%s\" must be a constant i8[%lld] or i16[%lld] for an "
+				"%s input", ir_node_ctx(n), t->name, (long long)want, (long long)want,
+				ir_dtype_name(x->dtype));
+	return set_out(g, n, 0, t->dtype, x->rank, x->dims);
 }
 
 int infer_qrequant(struct ir_graph *g, struct ir_node *n)
 {
 	if (need_float(g, n, 0) < 0)
 		return -1;
-	return same_as_input(g, n);
+	return set_out(g, n, 0, q_out_dtype(g, n, T(0)->dtype), T(0)->rank, T(0)->dims);
 }

@@ -917,9 +917,15 @@ static int fast_ok(const struct ir_kctx *k)
 	return zx >= -128 && zx <= 127;
 }
 
+static int conv_w16(const struct ir_kctx *k, int transpose);
+
 int k_qconv(const struct ir_kctx *k)
 {
-	if (kq_use_ref() || !fast_ok(k))
+	if (kq_use_ref())
+		return k_qconv_ref(k);
+	if (k->ti[0]->dtype == IR_DTYPE_I16)
+		return conv_w16(k, 0) < 0 ? k_qconv_ref(k) : 0;
+	if (!fast_ok(k))
 		return k_qconv_ref(k);
 	const struct ir_node *n = k->n;
 	const struct ir_tensor *xt = k->ti[0], *yt = k->to[0];
@@ -1077,6 +1083,196 @@ int k_qconv(const struct ir_kctx *k)
 	return 0;
 }
 
+/* ---- int16 inputs ------------------------------------------------------------------ */
+
+/*
+ * QConv and QConvTranspose on an int16 input (zero point 0, numerics.md)
+ * with int8 weights: per (image, output channel, band of output rows), one
+ * pass over the band per (input channel, tap) adds w * x to int32 lanes
+ * across the band's outputs, vectorized along the rows. A product is at
+ * most 2^15 * 2^7 = 2^22 in magnitude, so 511 passes cannot overflow int32
+ * (511 * 2^22 < 2^31); after 511 the lanes are carried into int64. That is
+ * the exact int64 accumulator the reference forms, in another order; then
+ * the reference's epilogue: saturated to int32 with output_int32, else
+ * requantized with the exact product (q_requant_out).
+ *
+ * The transposed conv gathers: output row oy takes input row iy where
+ * oy = iy * sh + ky * dh - pt, and output column ox = ix * sw + kx * dw - pl,
+ * every sw-th column from the first one that lands.
+ */
+#define W16_BAND 4096   /* int32 lanes per band (16 KiB), whole output rows */
+#define W16_CARRY 511   /* passes before the int32 lanes are carried */
+
+struct w16 {
+	const int16_t *x;
+	const int8_t *w;
+	const struct ir_tensor *bt;
+	const void *b;
+	int transpose, int32_out;
+	int64_t ci, ih, iw, m, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl, cg, mg;
+	int64_t rows, nband;
+	const int32_t *mult, *shift;
+	int32_t zy, lo, hi;
+	enum ir_dtype ydt;
+	void *y;
+};
+
+static void w16_unit(void *vj, int64_t u)
+{
+	const struct w16 *c = vj;
+	int64_t band = u % c->nband, o = u / c->nband % c->m, bi = u / c->nband / c->m;
+	int64_t oy0 = band * c->rows, oy1 = oy0 + c->rows < c->oh ? oy0 + c->rows : c->oh;
+	int64_t nr = oy1 - oy0, ow = c->ow, np = nr * ow;
+	unsigned char *mem = ir_scratch(align64(sizeof(int32_t) * (size_t)np) + sizeof(int64_t) * (size_t)np);
+	int32_t *restrict a32 = (int32_t *)mem;
+	int64_t *restrict a64 = (int64_t *)(mem + align64(sizeof(int32_t) * (size_t)np));
+	memset(a32, 0, sizeof(int32_t) * (size_t)np);
+	memset(a64, 0, sizeof(int64_t) * (size_t)np);
+	int64_t gi = o / c->mg, mo = o % c->mg, passes = 0;
+	for (int64_t cc = 0; cc < c->cg; cc++) {
+		int64_t cin = gi * c->cg + cc;
+		const int16_t *xc = c->x + (bi * c->ci + cin) * c->ih * c->iw;
+		for (int64_t ky = 0; ky < c->kh; ky++)
+			for (int64_t kx = 0; kx < c->kw; kx++) {
+				int32_t wv = c->transpose
+					? c->w[((cin * c->mg + mo) * c->kh + ky) * c->kw + kx]
+					: c->w[((o * c->cg + cc) * c->kh + ky) * c->kw + kx];
+				if (!wv)
+					continue;
+				/* the output columns [lo, hi) this tap reaches, every
+				 * step-th from lo, and the input column of lo */
+				int64_t lo, hi, step, ix0, sx;
+				if (!c->transpose) {
+					int64_t off = kx * c->dw - c->pl; /* ix = ox * sw + off */
+					lo = off < 0 ? (-off + c->sw - 1) / c->sw : 0;
+					hi = c->iw - 1 - off < 0 ? 0 : (c->iw - 1 - off) / c->sw + 1;
+					step = 1, sx = c->sw, ix0 = lo * c->sw + off;
+				} else {
+					int64_t off = kx * c->dw - c->pl; /* ox = ix * sw + off */
+					int64_t i0 = off < 0 ? (-off + c->sw - 1) / c->sw : 0;
+					lo = i0 * c->sw + off;
+					int64_t ilast = c->iw - 1;
+					hi = ilast * c->sw + off + 1;
+					step = c->sw, sx = 1, ix0 = i0;
+				}
+				if (hi > ow)
+					hi = ow;
+				if (lo >= hi)
+					continue;
+				int64_t cnt = (hi - lo + step - 1) / step;
+				for (int64_t oy = oy0; oy < oy1; oy++) {
+					int64_t iy;
+					if (!c->transpose) {
+						iy = oy * c->sh + ky * c->dh - c->pt;
+					} else {
+						int64_t t = oy + c->pt - ky * c->dh;
+						if (t < 0 || t % c->sh)
+							continue;
+						iy = t / c->sh;
+					}
+					if (iy < 0 || iy >= c->ih)
+						continue;
+					const int16_t *restrict xr = xc + iy * c->iw + ix0;
+					int32_t *restrict ar = a32 + (oy - oy0) * ow + lo;
+					if (step == 1 && sx == 1) {
+						IVDEP for (int64_t i = 0; i < cnt; i++)
+							ar[i] += wv * xr[i];
+					} else {
+						IVDEP for (int64_t i = 0; i < cnt; i++)
+							ar[i * step] += wv * xr[i * sx];
+					}
+				}
+				if (++passes == W16_CARRY) {
+					IVDEP for (int64_t i = 0; i < np; i++)
+						a64[i] += a32[i];
+					memset(a32, 0, sizeof(int32_t) * (size_t)np);
+					passes = 0;
+				}
+			}
+	}
+	int64_t b = c->b ? get_int(c->bt->dtype, c->b, o) : 0;
+	struct qmul q = {c->mult[o], c->shift[o]};
+	int64_t yo = ((bi * c->m + o) * c->oh + oy0) * ow;
+	for (int64_t i = 0; i < np; i++) {
+		int64_t acc = a64[i] + a32[i] + b;
+		int32_t v = c->int32_out ? q_sat(acc, INT32_MIN, INT32_MAX)
+					 : q_requant_out(acc, q, c->zy, c->lo, c->hi);
+		switch (c->ydt) {
+		case IR_DTYPE_I8: ((int8_t *)c->y)[yo + i] = (int8_t)v; break;
+		case IR_DTYPE_I16: ((int16_t *)c->y)[yo + i] = (int16_t)v; break;
+		default: ((int32_t *)c->y)[yo + i] = v; break;
+		}
+	}
+}
+
+/* QConv / QConvTranspose of an int16 input by the passes above; -1 when the
+ * node is not that case (the caller runs the reference). */
+static int conv_w16(const struct ir_kctx *k, int transpose)
+{
+	const struct ir_node *n = k->n;
+	const struct ir_tensor *xt = k->ti[0], *wt = k->ti[1], *yt = k->to[0];
+	const struct ir_tensor *bt = n->n_in > 2 ? k->ti[2] : NULL;
+	if (xt->rank != 4 || wt->rank != 4 || yt->rank != 4 || xt->dtype != IR_DTYPE_I16 ||
+	    wt->dtype != IR_DTYPE_I8 || kq_zero_point(xt) != 0)
+		return -1;
+	if (bt && bt->dtype != IR_DTYPE_I8 && bt->dtype != IR_DTYPE_I16 && bt->dtype != IR_DTYPE_I32)
+		return -1;
+	struct w16 c;
+	memset(&c, 0, sizeof c);
+	c.transpose = transpose;
+	c.int32_out = ir_attr_int(n, "output_int32", 0) != 0;
+	c.ydt = yt->dtype;
+	if (c.int32_out ? c.ydt != IR_DTYPE_I32
+			: c.ydt != IR_DTYPE_I8 && c.ydt != IR_DTYPE_I16 && c.ydt != IR_DTYPE_I32)
+		return -1;
+	int64_t nb = xt->dims[0];
+	c.ci = xt->dims[1], c.ih = xt->dims[2], c.iw = xt->dims[3];
+	c.m = yt->dims[1], c.oh = yt->dims[2], c.ow = yt->dims[3];
+	c.kh = wt->dims[2], c.kw = wt->dims[3];
+	int64_t st[2] = {1, 1}, dl[2] = {1, 1}, pd[4] = {0, 0, 0, 0};
+	ir_attr_ints(n, "strides", st, 2);
+	ir_attr_ints(n, "dilations", dl, 2);
+	ir_attr_ints(n, "pads", pd, 4);
+	c.sh = st[0], c.sw = st[1], c.dh = dl[0], c.dw = dl[1], c.pt = pd[0], c.pl = pd[1];
+	int64_t g = ir_attr_int(n, "group", 1);
+	c.cg = c.ci / g, c.mg = c.m / g;
+	if (c.ow == 0 || c.oh == 0 || c.m == 0 || nb == 0)
+		return -1;
+	c.x = k->in[0], c.w = k->in[1], c.bt = bt, c.b = bt ? k->in[2] : NULL;
+	c.y = k->out[0];
+	c.zy = kq_zero_point(yt);
+	kq_out_range(n, yt, &c.lo, &c.hi);
+	if (c.lo > c.hi)
+		return -1;
+	int32_t *ms = shared_buf(sizeof(int32_t) * 2 * (size_t)c.m);
+	const struct ir_attr *ma = ir_attr_find(n, "mult"), *ra = ir_attr_find(n, "shift");
+	for (int64_t o = 0; o < c.m; o++) {
+		struct qmul q = {1, 0};
+		if (ma && ma->type == IR_ATTR_INTS && ma->n)
+			q.m = (int32_t)ma->ints[ma->n == 1 ? 0 : o];
+		else if (ma && ma->type == IR_ATTR_INT)
+			q.m = (int32_t)ma->i;
+		if (ra && ra->type == IR_ATTR_INTS && ra->n)
+			q.r = (int)ra->ints[ra->n == 1 ? 0 : o];
+		else if (ra && ra->type == IR_ATTR_INT)
+			q.r = (int)ra->i;
+		if (!c.int32_out && (q.r < 0 || q.r > 62))
+			return -1;
+		ms[o] = q.m;
+		ms[c.m + o] = q.r;
+	}
+	c.mult = ms, c.shift = ms + c.m;
+	c.rows = W16_BAND / c.ow;
+	if (c.rows < 1)
+		c.rows = 1;
+	if (c.rows > c.oh)
+		c.rows = c.oh;
+	c.nband = (c.oh + c.rows - 1) / c.rows;
+	double work = (double)nb * c.m * c.oh * c.ow * c.cg * c.kh * c.kw / (transpose ? c.sh * c.sw : 1);
+	ir_parallel_for(ir_threads_for(k->threads, work), nb * c.m * c.nband, w16_unit, &c);
+	return 0;
+}
+
 /* ---- QConvTranspose ------------------------------------------------------------- */
 
 struct qct {
@@ -1165,7 +1361,11 @@ static void ct_unit(void *vj, int64_t u)
 
 int k_qconv_transpose(const struct ir_kctx *k)
 {
-	if (kq_use_ref() || !fast_ok(k))
+	if (kq_use_ref())
+		return k_qconv_transpose_ref(k);
+	if (k->ti[0]->dtype == IR_DTYPE_I16)
+		return conv_w16(k, 1) < 0 ? k_qconv_transpose_ref(k) : 0;
+	if (!fast_ok(k))
 		return k_qconv_transpose_ref(k);
 	const struct ir_node *n = k->n;
 	const struct ir_tensor *xt = k->ti[0], *wt = k->ti[1], *yt = k->to[0];

@@ -129,6 +129,28 @@ void kq_out_range(const struct ir_node *n, const struct ir_tensor *y, int32_t *l
 
 /* ==== the references ========================================================== */
 
+/* Does a convolution accumulate in int64 (numerics.md "Convolution": an
+ * int16 input, or int16 weights), rather than int32? */
+static int acc_wide(const struct ir_tensor *x, const struct ir_tensor *w)
+{
+	return x->dtype != IR_DTYPE_I8 || w->dtype != IR_DTYPE_I8;
+}
+
+/* A convolution's output from its exact accumulator: int8 inputs keep the
+ * low 32 bits (int32 accumulation); int16 ones the int64 sum, saturated to
+ * int32 when handed to the CPU and requantized with the exact product. */
+static int32_t conv_out(int64_t acc, int wide, int int32_out, struct qmul q, int32_t zy,
+			int32_t lo, int32_t hi)
+{
+	if (!wide) {
+		int32_t a32 = (int32_t)acc;
+		return int32_out ? a32 : q_sat(q_requant(a32, q) + zy, lo, hi);
+	}
+	if (int32_out)
+		return q_sat(acc, INT32_MIN, INT32_MAX);
+	return q_requant_out(acc, q, zy, lo, hi);
+}
+
 /* ---- QConv --------------------------------------------------------------- */
 
 int k_qconv_ref(const struct ir_kctx *k)
@@ -148,6 +170,7 @@ int k_qconv_ref(const struct ir_kctx *k)
 	ir_attr_ints(n, "pads", pd, 4);
 	int64_t group = ir_attr_int(n, "group", 1), cg = ci / group, mg = m / group;
 	int int32_out = ir_attr_int(n, "output_int32", 0) != 0;
+	int wide = acc_wide(xt, wt);
 	int32_t zx = zp(xt), zy = zp(yt), lo, hi;
 	out_range(n, yt, &lo, &hi);
 	const void *x = k->in[0], *w = k->in[1], *b = bt ? k->in[2] : NULL;
@@ -173,13 +196,7 @@ int k_qconv_ref(const struct ir_kctx *k)
 							}
 						}
 					int64_t idx = ((bi * m + o) * oh + oy) * ow + ox;
-					/* int32 accumulation (numerics.md: no overflow within
-					 * the march's limits) */
-					int32_t a32 = (int32_t)acc;
-					if (int32_out)
-						put(yt, k->out[0], idx, a32);
-					else
-						put(yt, k->out[0], idx, q_sat(q_requant(a32, q) + zy, lo, hi));
+					put(yt, k->out[0], idx, conv_out(acc, wide, int32_out, q, zy, lo, hi));
 				}
 		}
 	return 0;
@@ -203,6 +220,7 @@ int k_qconv_transpose_ref(const struct ir_kctx *k)
 	ir_attr_ints(n, "pads", pd, 4);
 	int64_t group = ir_attr_int(n, "group", 1), cg = ci / group, mg = m / group;
 	int int32_out = ir_attr_int(n, "output_int32", 0) != 0;
+	int wide = acc_wide(xt, wt);
 	int32_t zx = zp(xt), zy = zp(yt), lo, hi;
 	out_range(n, yt, &lo, &hi);
 	int64_t ny = nb * m * oh * ow;
@@ -234,11 +252,8 @@ int k_qconv_transpose_ref(const struct ir_kctx *k)
 		}
 	for (int64_t i = 0; i < ny; i++) {
 		int64_t o = i / (oh * ow) % m;
-		int32_t a32 = (int32_t)(acc[i] + (bt ? get(bt, k->in[2], o) : 0));
-		if (int32_out)
-			put(yt, k->out[0], i, a32);
-		else
-			put(yt, k->out[0], i, q_sat(q_requant(a32, qm(n, (int)o)) + zy, lo, hi));
+		int64_t a = acc[i] + (bt ? get(bt, k->in[2], o) : 0);
+		put(yt, k->out[0], i, conv_out(a, wide, int32_out, qm(n, (int)o), zy, lo, hi));
 	}
 	free(acc);
 	return 0;
@@ -296,18 +311,26 @@ int k_qmul_ref(const struct ir_kctx *k)
 	for (int64_t i = 0; i < ny; i++) {
 		int64_t ia = same ? i : bcast_index(yt, at, i), ib = same ? i : bcast_index(yt, bt, i);
 		int64_t p = (int64_t)(get(at, k->in[0], ia) - za) * (get(bt, k->in[1], ib) - zb);
-		put(yt, k->out[0], i, q_sat(q_requant(p, q) + zy, lo, hi));
+		put(yt, k->out[0], i, q_requant_out(p, q, zy, lo, hi));
 	}
 	return 0;
 }
 
+/* An int8 input indexes its 256 entries; an int16 one interpolates between
+ * its 1025 knots (q_lut16). The entries have the output's type. */
 int k_qlut_ref(const struct ir_kctx *k)
 {
-	const int8_t *x = k->in[0], *t = k->in[1];
-	int8_t *y = k->out[0];
-	int64_t n = ir_tensor_numel(k->ti[0]);
-	for (int64_t i = 0; i < n; i++)
-		y[i] = t[x[i] + 128];
+	const struct ir_tensor *xt = k->ti[0], *tt = k->ti[1], *yt = k->to[0];
+	int64_t nt = ir_tensor_numel(tt);
+	int32_t *t = xmalloc(sizeof(int32_t) * (size_t)(nt + 1));
+	for (int64_t i = 0; i < nt; i++)
+		t[i] = get(tt, k->in[1], i);
+	int64_t n = ir_tensor_numel(xt);
+	for (int64_t i = 0; i < n; i++) {
+		int32_t x = get(xt, k->in[0], i);
+		put(yt, k->out[0], i, xt->dtype == IR_DTYPE_I8 ? t[x + 128] : q_lut16(t, x));
+	}
+	free(t);
 	return 0;
 }
 
@@ -320,7 +343,7 @@ int k_qrequant_ref(const struct ir_kctx *k)
 	int64_t n = ir_tensor_numel(xt);
 	for (int64_t i = 0; i < n; i++)
 		put(yt, k->out[0], i,
-		    q_sat(q_requant(get(xt, k->in[0], i) - zx, q) + zy, lo, hi));
+		    q_requant_out(get(xt, k->in[0], i) - zx, q, zy, lo, hi));
 	return 0;
 }
 
@@ -400,7 +423,7 @@ int k_qpool_ref(const struct ir_kctx *k)
 				}
 				have[count] = 1;
 			}
-			put(yt, k->out[0], p * osz + o, q_sat(q_requant(sum, byc[count]) + zy, lo, hi));
+			put(yt, k->out[0], p * osz + o, q_requant_out(sum, byc[count], zy, lo, hi));
 		}
 	free(byc);
 	free(have);
@@ -518,7 +541,7 @@ int k_qresize_ref(const struct ir_kctx *k)
 				continue;
 			sum += wprod * (get(xt, k->in[0], idx) - zx);
 		}
-		put(yt, k->out[0], i, q_sat(q_requant(sum, q) + zy, lo, hi));
+		put(yt, k->out[0], i, q_requant_out(sum, q, zy, lo, hi));
 	}
 	return 0;
 }
@@ -554,8 +577,10 @@ static inline int64_t clamp64(int64_t v, int64_t lo, int64_t hi)
  */
 struct ew {
 	const struct ir_tensor *at, *bt, *yt;
-	const int8_t *a, *b;
-	int8_t *y;
+	const char *a, *b;        /* bytes: element size ea, eb, ey */
+	char *y;
+	int ea, eb, ey;
+	int wide;                 /* an int16 operand or output: ew_row_wide */
 	int64_t ny, blk;          /* elements; block length */
 	int afull, bfull;         /* operand contiguous over a block (else one value) */
 	int nd;                   /* output dims before the block's */
@@ -667,6 +692,69 @@ static inline int8_t mul32_one(int32_t a, int32_t b, int32_t za, int32_t zb, int
 #define ADD32_ONE(av, bv) add32_one(av, bv, za, zb, mah, mal, mbh, mbl, c32, sh, lo2, hi2, zy2)
 #define MUL_ONE(av, bv) mul_one(av, bv, za, zb, m, rnd, r, zy, lo, hi)
 
+/* Widens n int8 or int16 values (one value when !full) into int32. */
+static void widen(const char *src, int es, int full, int32_t *restrict d, int64_t n)
+{
+	if (!full) {
+		d[0] = es == 1 ? *(const int8_t *)src : *(const int16_t *)src;
+		return;
+	}
+	if (es == 1) {
+		const int8_t *restrict s8 = (const int8_t *)src;
+		IVDEP for (int64_t i = 0; i < n; i++)
+			d[i] = s8[i];
+	} else {
+		const int16_t *restrict s16 = (const int16_t *)src;
+		IVDEP for (int64_t i = 0; i < n; i++)
+			d[i] = s16[i];
+	}
+}
+
+/* Stores n int32 values (already within the type's range) as int8 or int16. */
+static void narrow(const int32_t *restrict v, char *dst, int es, int64_t n)
+{
+	if (es == 1) {
+		int8_t *restrict d8 = (int8_t *)dst;
+		IVDEP for (int64_t i = 0; i < n; i++)
+			d8[i] = (int8_t)v[i];
+	} else {
+		int16_t *restrict d16 = (int16_t *)dst;
+		IVDEP for (int64_t i = 0; i < n; i++)
+			d16[i] = (int16_t)v[i];
+	}
+}
+
+/* Any mix of int8 and int16 operands and output: the operands widened to
+ * int32, the reference's arithmetic in int64 (QAdd's t below 2^48; QMul's
+ * product requantized with q_requant_wide), stored narrowed. */
+static void ew_row_wide(const struct ew *e, const char *a, int fa, const char *b, int fb, char *y,
+			int64_t n)
+{
+	int32_t *buf = ir_scratch(sizeof(int32_t) * 3 * (size_t)(n + 1));
+	int32_t *restrict av = buf, *restrict bv = buf + n + 1, *restrict yv = bv + n + 1;
+	widen(a, e->ea, fa, av, n);
+	widen(b, e->eb, fb, bv, n);
+	const int64_t za = e->za, zb = e->zb, zy = e->zy, lo = e->lo, hi = e->hi;
+	const int64_t sa = fa, sb = fb;
+	if (e->mul) {
+		for (int64_t i = 0; i < n; i++) {
+			int64_t p = (av[i * sa] - za) * (bv[i * sb] - zb);
+			yv[i] = (int32_t)clamp64(
+				clamp64(q_requant_wide(p, e->q), -((int64_t)1 << 40), (int64_t)1 << 40) + zy,
+				lo, hi);
+		}
+	} else {
+		const int64_t ma = e->ma, mb = e->mb;
+		const int r = e->r;
+		const int64_t rnd = r ? (int64_t)1 << (r - 1) : 0;
+		IVDEP for (int64_t i = 0; i < n; i++) {
+			int64_t t = (av[i * sa] - za) * ma + (bv[i * sb] - zb) * mb;
+			yv[i] = (int32_t)clamp64(((t + rnd) >> r) + zy, lo, hi);
+		}
+	}
+	narrow(yv, y, e->ey, n);
+}
+
 /* y[0..n) from a and b, each contiguous (fa) or one value. */
 static void ew_row(const struct ew *e, const int8_t *restrict a, int fa, const int8_t *restrict b,
 		   int fb, int8_t *restrict y, int64_t n)
@@ -758,8 +846,13 @@ static void ew_unit(void *vj, int64_t u)
 	}
 	for (int64_t i = i0, in = i0 % e->blk; i < i1; in = 0) {
 		int64_t n = e->blk - in < i1 - i ? e->blk - in : i1 - i;
-		ew_row(e, e->a + oa + (e->afull ? in : 0), e->afull, e->b + ob + (e->bfull ? in : 0),
-		       e->bfull, e->y + i, n);
+		const char *pa = e->a + (oa + (e->afull ? in : 0)) * e->ea;
+		const char *pb = e->b + (ob + (e->bfull ? in : 0)) * e->eb;
+		if (e->wide)
+			ew_row_wide(e, pa, e->afull, pb, e->bfull, e->y + i * e->ey, n);
+		else
+			ew_row(e, (const int8_t *)pa, e->afull, (const int8_t *)pb, e->bfull,
+			       (int8_t *)e->y + i, n);
 		i += n;
 		for (int d = e->nd - 1; d >= 0; d--) { /* the next block */
 			oa += e->sa[d];
@@ -779,8 +872,14 @@ static int ew_run(const struct ir_kctx *k, int mul)
 	struct ew e;
 	memset(&e, 0, sizeof e);
 	e.at = k->ti[0], e.bt = k->ti[1], e.yt = k->to[0];
-	if (e.at->dtype != IR_DTYPE_I8 || e.bt->dtype != IR_DTYPE_I8 || e.yt->dtype != IR_DTYPE_I8)
-		return -1;
+	for (int i = 0; i < 3; i++) {
+		enum ir_dtype dt = (i == 0 ? e.at : i == 1 ? e.bt : e.yt)->dtype;
+		if (dt != IR_DTYPE_I8 && dt != IR_DTYPE_I16)
+			return -1;
+	}
+	e.ea = (int)ir_dtype_size(e.at->dtype), e.eb = (int)ir_dtype_size(e.bt->dtype);
+	e.ey = (int)ir_dtype_size(e.yt->dtype);
+	e.wide = e.ea != 1 || e.eb != 1 || e.ey != 1;
 	e.a = k->in[0], e.b = k->in[1], e.y = k->out[0];
 	e.za = zp(e.at), e.zb = zp(e.bt), e.zy = zp(e.yt);
 	out_range(n, e.yt, &e.lo, &e.hi);
@@ -799,7 +898,12 @@ static int ew_run(const struct ir_kctx *k, int mul)
 		    e.mb < -INT32_MAX)
 			return -1;
 	}
-	if (e.za < -128 || e.za > 127 || e.zb < -128 || e.zb > 127 || e.lo > e.hi)
+	if (e.lo > e.hi)
+		return -1;
+	if (!e.wide && (e.za < -128 || e.za > 127 || e.zb < -128 || e.zb > 127))
+		return -1;
+	/* the wide rows' int64 sums: |a - za| < 2^17 */
+	if (e.wide && (e.za < -65536 || e.za > 65536 || e.zb < -65536 || e.zb > 65536))
 		return -1;
 	e.ny = ir_tensor_numel(e.yt);
 	if (e.ny == 0)
@@ -847,10 +951,66 @@ static void lut_unit(void *vj, int64_t u)
 		y[i] = (int8_t)t[x[i] + 128];
 }
 
+/* Any other mix: an int8 input indexing int16 entries, or an int16 input
+ * interpolating (q_lut16) between the knots of an int8 or int16 table. */
+struct lut16_job {
+	const void *x;
+	void *y;
+	int64_t n;
+	int xs, ys;               /* element sizes */
+	int32_t t[Q_LUT16_N + 1];
+};
+
+static void lut16_unit(void *vj, int64_t u)
+{
+	const struct lut16_job *j = vj;
+	int64_t i0 = u * EW_UNIT, n = j->n - i0 < EW_UNIT ? j->n - i0 : EW_UNIT;
+	const int32_t *restrict t = j->t;
+	if (j->xs == 1) { /* int8 input, int16 entries */
+		const int8_t *restrict x = (const int8_t *)j->x + i0;
+		int16_t *restrict y = (int16_t *)j->y + i0;
+		IVDEP for (int64_t i = 0; i < n; i++)
+			y[i] = (int16_t)t[x[i] + 128];
+		return;
+	}
+	const int16_t *restrict x = (const int16_t *)j->x + i0;
+	if (j->ys == 2) {
+		int16_t *restrict y = (int16_t *)j->y + i0;
+		IVDEP for (int64_t i = 0; i < n; i++)
+			y[i] = (int16_t)q_lut16(t, x[i]);
+	} else {
+		int8_t *restrict y = (int8_t *)j->y + i0;
+		IVDEP for (int64_t i = 0; i < n; i++)
+			y[i] = (int8_t)q_lut16(t, x[i]);
+	}
+}
+
+static int lut16_run(const struct ir_kctx *k)
+{
+	const struct ir_tensor *xt = k->ti[0], *tt = k->ti[1], *yt = k->to[0];
+	int64_t nt = ir_tensor_numel(tt);
+	if ((xt->dtype != IR_DTYPE_I8 && xt->dtype != IR_DTYPE_I16) || tt->dtype != yt->dtype ||
+	    (yt->dtype != IR_DTYPE_I8 && yt->dtype != IR_DTYPE_I16) ||
+	    nt != (xt->dtype == IR_DTYPE_I8 ? Q_LUT8_N : Q_LUT16_N))
+		return -1;
+	struct lut16_job *j = xmalloc(sizeof *j);
+	for (int64_t i = 0; i < nt; i++)
+		j->t[i] = tt->dtype == IR_DTYPE_I8 ? ((const int8_t *)k->in[1])[i]
+						   : ((const int16_t *)k->in[1])[i];
+	j->x = k->in[0], j->y = k->out[0], j->n = ir_tensor_numel(xt);
+	j->xs = (int)ir_dtype_size(xt->dtype), j->ys = (int)ir_dtype_size(yt->dtype);
+	ir_parallel_for(ir_threads_for(k->threads, (double)j->n * 4), (j->n + EW_UNIT - 1) / EW_UNIT,
+			lut16_unit, j);
+	free(j);
+	return 0;
+}
+
 int k_qlut(const struct ir_kctx *k)
 {
-	if (kq_use_ref() || k->ti[0]->dtype != IR_DTYPE_I8 || k->to[0]->dtype != IR_DTYPE_I8)
+	if (kq_use_ref())
 		return k_qlut_ref(k);
+	if (k->ti[0]->dtype != IR_DTYPE_I8 || k->to[0]->dtype != IR_DTYPE_I8)
+		return lut16_run(k) < 0 ? k_qlut_ref(k) : 0;
 	struct lut_job j;
 	const int8_t *t = k->in[1];
 	for (int i = 0; i < 256; i++)
@@ -877,13 +1037,72 @@ static void requant_unit(void *vj, int64_t u)
 	}
 }
 
+/* QRequant between int8 and int16 (either way, or int16 to int16): the
+ * reference's arithmetic, |x - z_x| < 2^17 so the int64 product holds. */
+struct rq16_job {
+	const void *x;
+	void *y;
+	int64_t n;
+	int xs, ys;
+	int32_t zx;
+	int64_t zy, lo, hi;
+	struct qmul q;
+};
+
+#define RQ16_LOOP(TX, TY)                                                                   \
+	{                                                                                   \
+		const TX *restrict x = (const TX *)j->x + i0;                               \
+		TY *restrict y = (TY *)j->y + i0;                                           \
+		IVDEP for (int64_t i = 0; i < n; i++)                                       \
+			y[i] = (TY)clamp64((((int64_t)(x[i] - zx) * m + rnd) >> r) + zy, lo, hi); \
+	}
+
+static void rq16_unit(void *vj, int64_t u)
+{
+	const struct rq16_job *j = vj;
+	int64_t i0 = u * EW_UNIT, n = j->n - i0 < EW_UNIT ? j->n - i0 : EW_UNIT;
+	const int32_t m = j->q.m, zx = j->zx;
+	const int r = j->q.r;
+	const int64_t rnd = r ? (int64_t)1 << (r - 1) : 0, zy = j->zy, lo = j->lo, hi = j->hi;
+	if (j->xs == 1 && j->ys == 2)
+		RQ16_LOOP(int8_t, int16_t)
+	else if (j->xs == 2 && j->ys == 1)
+		RQ16_LOOP(int16_t, int8_t)
+	else
+		RQ16_LOOP(int16_t, int16_t)
+}
+
+static int rq16_run(const struct ir_kctx *k)
+{
+	const struct ir_tensor *xt = k->ti[0], *yt = k->to[0];
+	struct rq16_job j;
+	if ((xt->dtype != IR_DTYPE_I8 && xt->dtype != IR_DTYPE_I16) ||
+	    (yt->dtype != IR_DTYPE_I8 && yt->dtype != IR_DTYPE_I16))
+		return -1;
+	j.q = qm(k->n, 0);
+	j.zx = zp(xt), j.zy = zp(yt);
+	int32_t lo, hi;
+	out_range(k->n, yt, &lo, &hi);
+	j.lo = lo, j.hi = hi;
+	if (j.q.r < 0 || j.q.r > 62 || lo > hi || j.zx < -65536 || j.zx > 65536)
+		return -1;
+	j.x = k->in[0], j.y = k->out[0], j.n = ir_tensor_numel(xt);
+	j.xs = (int)ir_dtype_size(xt->dtype), j.ys = (int)ir_dtype_size(yt->dtype);
+	ir_parallel_for(ir_threads_for(k->threads, (double)j.n * 4), (j.n + EW_UNIT - 1) / EW_UNIT,
+			rq16_unit, &j);
+	return 0;
+}
+
 int k_qrequant(const struct ir_kctx *k)
 {
 	const struct ir_tensor *xt = k->ti[0], *yt = k->to[0];
 	struct lut_job j;
 	j.q = qm(k->n, 0);
-	if (kq_use_ref() || xt->dtype != IR_DTYPE_I8 || yt->dtype != IR_DTYPE_I8 || j.q.r < 0 ||
-	    j.q.r > 62)
+	if (kq_use_ref())
+		return k_qrequant_ref(k);
+	if (xt->dtype != IR_DTYPE_I8 || yt->dtype != IR_DTYPE_I8)
+		return rq16_run(k) < 0 ? k_qrequant_ref(k) : 0;
+	if (j.q.r < 0 || j.q.r > 62)
 		return k_qrequant_ref(k);
 	j.zx = zp(xt), j.zy = zp(yt);
 	out_range(k->n, yt, &j.lo, &j.hi);
@@ -912,8 +1131,9 @@ struct pool_dim {
 
 struct pool_job {
 	const struct ir_node *n;
-	const int8_t *x;
-	int8_t *y;
+	const void *x;            /* int8 or int16 (element size xs) */
+	void *y;                  /* int8 or int16 (ys) */
+	int xs, ys;
 	int64_t ih, iw, oh, ow, maxc;
 	const struct pool_dim *ry, *rx;
 	const struct qmul *byc;   /* by count */
@@ -933,20 +1153,34 @@ static void pool_dims(int64_t in, int64_t out, int64_t k, int64_t s, int64_t pb,
 	}
 }
 
+/* y[i] = v for an int8 or int16 output (v within its range). */
+static inline void store_y(void *y, int ys, int64_t i, int32_t v)
+{
+	if (ys == 1)
+		((int8_t *)y)[i] = (int8_t)v;
+	else
+		((int16_t *)y)[i] = (int16_t)v;
+}
+
 static void pool_unit(void *vj, int64_t p)
 {
 	const struct pool_job *j = vj;
-	const int8_t *x = j->x + p * j->ih * j->iw;
-	int8_t *y = j->y + p * j->oh * j->ow;
 	int32_t *restrict col = ir_scratch(sizeof(int32_t) * (size_t)(j->iw + 1));
 	for (int64_t oy = 0; oy < j->oh; oy++) {
 		const struct pool_dim *dy = &j->ry[oy];
 		/* the window's rows summed per column, then each window's columns */
 		memset(col, 0, sizeof(int32_t) * (size_t)j->iw);
 		for (int64_t iy = dy->lo; iy < dy->hi; iy++) {
-			const int8_t *restrict r = x + iy * j->iw;
-			IVDEP for (int64_t ix = 0; ix < j->iw; ix++)
-				col[ix] += r[ix];
+			int64_t off = (p * j->ih + iy) * j->iw;
+			if (j->xs == 1) {
+				const int8_t *restrict r = (const int8_t *)j->x + off;
+				IVDEP for (int64_t ix = 0; ix < j->iw; ix++)
+					col[ix] += r[ix];
+			} else {
+				const int16_t *restrict r = (const int16_t *)j->x + off;
+				IVDEP for (int64_t ix = 0; ix < j->iw; ix++)
+					col[ix] += r[ix];
+			}
 		}
 		for (int64_t ox = 0; ox < j->ow; ox++) {
 			const struct pool_dim *dx = &j->rx[ox];
@@ -960,35 +1194,43 @@ static void pool_unit(void *vj, int64_t p)
 				count = 1;
 			if (count > j->maxc)
 				count = j->maxc;
-			y[oy * j->ow + ox] =
-				(int8_t)q_sat(q_requant(s64, j->byc[count]) + j->zy, j->lo, j->hi);
+			store_y(j->y, j->ys, (p * j->oh + oy) * j->ow + ox,
+				q_requant_out(s64, j->byc[count], j->zy, j->lo, j->hi));
 		}
 	}
 }
 
-/* GlobalAveragePool: one plane's sum, vectorized. */
+/* GlobalAveragePool: one plane's sum, vectorized in int32 blocks (2^20
+ * int8 or 2^15 int16 values each) added in int64. */
 static void gap_unit(void *vj, int64_t p)
 {
 	const struct pool_job *j = vj;
-	int64_t n = j->ih * j->iw;
-	const int8_t *restrict x = j->x + p * n;
+	int64_t n = j->ih * j->iw, blk = j->xs == 1 ? 1 << 20 : 1 << 15;
 	int64_t sum = 0;
-	for (int64_t i0 = 0; i0 < n; i0 += 1 << 20) {
-		int64_t i1 = i0 + (1 << 20) < n ? i0 + (1 << 20) : n;
+	for (int64_t i0 = 0; i0 < n; i0 += blk) {
+		int64_t i1 = i0 + blk < n ? i0 + blk : n;
 		int32_t s = 0;
-		for (int64_t i = i0; i < i1; i++)
-			s += x[i];
+		if (j->xs == 1) {
+			const int8_t *restrict x = (const int8_t *)j->x + p * n;
+			for (int64_t i = i0; i < i1; i++)
+				s += x[i];
+		} else {
+			const int16_t *restrict x = (const int16_t *)j->x + p * n;
+			for (int64_t i = i0; i < i1; i++)
+				s += x[i];
+		}
 		sum += s;
 	}
 	sum -= (int64_t)j->zx * n;
-	j->y[p] = (int8_t)q_sat(q_requant(sum, j->byc[j->maxc]) + j->zy, j->lo, j->hi);
+	store_y(j->y, j->ys, p, q_requant_out(sum, j->byc[j->maxc], j->zy, j->lo, j->hi));
 }
 
 static int pool_run(const struct ir_kctx *k)
 {
 	const struct ir_node *n = k->n;
 	const struct ir_tensor *xt = k->ti[0], *yt = k->to[0];
-	if (xt->rank != 4 || xt->dtype != IR_DTYPE_I8 || yt->dtype != IR_DTYPE_I8)
+	if (xt->rank != 4 || (xt->dtype != IR_DTYPE_I8 && xt->dtype != IR_DTYPE_I16) ||
+	    (yt->dtype != IR_DTYPE_I8 && yt->dtype != IR_DTYPE_I16))
 		return -1;
 	int global = n->op == IR_OP_QGLOBAL_AVERAGE_POOL;
 	int64_t ks[2] = {xt->dims[2], xt->dims[3]}, st[2] = {1, 1}, pd[4] = {0, 0, 0, 0};
@@ -1006,7 +1248,11 @@ static int pool_run(const struct ir_kctx *k)
 	j.zx = zp(xt), j.zy = zp(yt);
 	type_range(yt->dtype, &j.lo, &j.hi);
 	j.maxc = ks[0] * ks[1];
-	if (j.maxc <= 0 || j.maxc >= (1 << 23))
+	j.xs = (int)ir_dtype_size(xt->dtype), j.ys = (int)ir_dtype_size(yt->dtype);
+	/* the int32 window sums: below 2^23 int8 cells, 2^16 int16 ones (a
+	 * global pool sums in blocks instead) */
+	if (j.maxc <= 0 || (!global && j.maxc >= (j.xs == 1 ? 1 << 23 : 1 << 16)) ||
+	    (j.xs == 1 && j.maxc >= (1 << 23)))
 		return -1;
 	int64_t planes = xt->dims[0] * xt->dims[1];
 	double ratio = (double)scale(xt, 0) / (double)scale(yt, 0);
@@ -1112,6 +1358,9 @@ static void rs_dim_at(const char *ctm, const char *nm, int linear, int64_t in, i
 struct rs_job {
 	const int8_t *x;
 	int8_t *y;
+	const void *xv;           /* rs_unit16: int8 or int16 (xs), output int8 or int16 (ys) */
+	void *yv;
+	int xs, ys;
 	int64_t ih, iw, oh, ow;
 	const struct rs_dim *ry, *rx;
 	const int32_t *cx;        /* nearest: the source column of each output column */
@@ -1171,11 +1420,53 @@ static void rs_unit(void *vj, int64_t p)
 	}
 }
 
+/* Any int16 input or output: the same tables; nearest copies elements (the
+ * input's type is the output's), linear sums the four corners in int64 (up
+ * to 2^39 for int16) and requantizes with the exact product. */
+static void rs_unit16(void *vj, int64_t p)
+{
+	const struct rs_job *j = vj;
+	int64_t ib = p * j->ih * j->iw, ob = p * j->oh * j->ow;
+	for (int64_t oy = 0; oy < j->oh; oy++) {
+		const struct rs_dim *dy = &j->ry[oy];
+		int64_t r0 = ib + dy->i0 * j->iw, r1 = ib + dy->i1 * j->iw, yo = ob + oy * j->ow;
+		if (!j->linear) {
+			if (j->xs == 2) {
+				const int16_t *restrict xr = (const int16_t *)j->xv + r0;
+				int16_t *restrict yr = (int16_t *)j->yv + yo;
+				for (int64_t ox = 0; ox < j->ow; ox++)
+					yr[ox] = xr[j->cx[ox]];
+			} else {
+				const int8_t *restrict xr = (const int8_t *)j->xv + r0;
+				for (int64_t ox = 0; ox < j->ow; ox++)
+					store_y(j->yv, j->ys, yo + ox, xr[j->cx[ox]]);
+			}
+			continue;
+		}
+		for (int64_t ox = 0; ox < j->ow; ox++) {
+			const struct rs_dim *dx = &j->rx[ox];
+			int64_t v00, v01, v10, v11;
+			if (j->xs == 2) {
+				const int16_t *x = j->xv;
+				v00 = x[r0 + dx->i0], v01 = x[r0 + dx->i1], v10 = x[r1 + dx->i0], v11 = x[r1 + dx->i1];
+			} else {
+				const int8_t *x = j->xv;
+				v00 = x[r0 + dx->i0], v01 = x[r0 + dx->i1], v10 = x[r1 + dx->i0], v11 = x[r1 + dx->i1];
+			}
+			int64_t a = (v00 - j->zx) * dx->w0 + (v01 - j->zx) * dx->w1;
+			int64_t b = (v10 - j->zx) * dx->w0 + (v11 - j->zx) * dx->w1;
+			store_y(j->yv, j->ys, yo + ox,
+				q_requant_out(a * dy->w0 + b * dy->w1, j->q, j->zy, j->lo, j->hi));
+		}
+	}
+}
+
 static int resize_run(const struct ir_kctx *k)
 {
 	const struct ir_node *n = k->n;
 	const struct ir_tensor *xt = k->ti[0], *yt = k->to[0];
-	if (xt->rank != 4 || xt->dtype != IR_DTYPE_I8 || yt->dtype != IR_DTYPE_I8)
+	if (xt->rank != 4 || (xt->dtype != IR_DTYPE_I8 && xt->dtype != IR_DTYPE_I16) ||
+	    (yt->dtype != IR_DTYPE_I8 && yt->dtype != IR_DTYPE_I16))
 		return -1;
 	const char *mode = ir_attr_string(n, "mode", "nearest");
 	const char *ctm = ir_attr_string(n, "coordinate_transformation_mode", "half_pixel");
@@ -1222,8 +1513,16 @@ static int resize_run(const struct ir_kctx *k)
 				j.fx = f;
 		}
 	j.x = k->in[0], j.y = k->out[0], j.ry = ry, j.rx = rx, j.cx = cx;
+	j.xv = k->in[0], j.yv = k->out[0];
+	j.xs = (int)ir_dtype_size(xt->dtype), j.ys = (int)ir_dtype_size(yt->dtype);
+	int narrow8 = j.xs == 1 && j.ys == 1;
+	if (!j.linear && j.xs != j.ys) { /* nearest moves values: one type */
+		free(cx);
+		free(ry);
+		return -1;
+	}
 	ir_parallel_for(ir_threads_for(k->threads, (double)ir_tensor_numel(yt) * (j.linear ? 8 : 1)),
-			xt->dims[0] * xt->dims[1], rs_unit, &j);
+			xt->dims[0] * xt->dims[1], narrow8 ? rs_unit : rs_unit16, &j);
 	free(cx);
 	free(ry);
 	return 0;

@@ -40,16 +40,27 @@ int32_t q_quantize(float x, float s, int32_t z, int32_t lo, int32_t hi)
 	return q_sat((int64_t)nearbyintf(v) + z, lo, hi);
 }
 
+void q_lut_entries(double (*f)(double x, const void *ctx), const void *ctx, float s_in,
+		   int32_t z_in, float s_out, int32_t z_out, int32_t lo, int32_t hi, int64_t q0,
+		   int64_t step, int n, int32_t *table)
+{
+	for (int j = 0; j < n; j++) {
+		int64_t q = q0 + j * step;
+		double y = f((double)(q - z_in) * s_in, ctx) / s_out;
+		int64_t r = y != y ? 0 : y > 1e18 ? INT64_MAX / 2 : y < -1e18 ? -INT64_MAX / 2
+						      : (int64_t)nearbyint(y);
+		table[j] = q_sat(r + z_out, lo, hi);
+	}
+}
+
 void q_lut_build(double (*f)(double x, const void *ctx), const void *ctx, float s_in,
 		 int32_t z_in, float s_out, int32_t z_out, int32_t lo, int32_t hi,
 		 int8_t table[256])
 {
-	for (int q = -128; q < 128; q++) {
-		double y = f((double)(q - z_in) * s_in, ctx) / s_out;
-		int64_t r = y != y ? 0 : y > 1e18 ? INT64_MAX / 2 : y < -1e18 ? -INT64_MAX / 2
-						      : (int64_t)nearbyint(y);
-		table[q + 128] = (int8_t)q_sat(r + z_out, lo, hi);
-	}
+	int32_t t[256];
+	q_lut_entries(f, ctx, s_in, z_in, s_out, z_out, lo, hi, -128, 1, 256, t);
+	for (int i = 0; i < 256; i++)
+		table[i] = (int8_t)t[i];
 }
 
 double q_fn_sigmoid(double x, const void *ctx)

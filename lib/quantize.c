@@ -3,6 +3,7 @@
  * "Choosing scales"; the integer ops formats/ir.md, "Integer ops".
  */
 #include "quantize.h"
+#include "march.h"
 #include "ops.h"
 #include "qmath.h"
 #include "util.h"
@@ -48,6 +49,18 @@ static int32_t zp_of(const struct ir_tensor *t)
 static float scale_of(const struct ir_tensor *t)
 {
 	return t->quant ? t->quant->scale[0] : 1.0f;
+}
+
+/* The integer type of a quantized tensor (i8 unless its quant says i16). */
+static enum ir_dtype qtype_of(const struct ir_tensor *t)
+{
+	return t->quant && t->quant->dtype == IR_DTYPE_I16 ? IR_DTYPE_I16 : IR_DTYPE_I8;
+}
+
+static void range_of(enum ir_dtype dt, int32_t *lo, int32_t *hi)
+{
+	*lo = dt == IR_DTYPE_I16 ? -32768 : -128;
+	*hi = dt == IR_DTYPE_I16 ? 32767 : 127;
 }
 
 /* Ops whose output is a rearrangement (or a selection) of input values:
@@ -109,44 +122,65 @@ static double node_fn(double x, const void *vctx)
 	}
 }
 
+/* The integer clamp [qmin, qmax] of output y for the real range [lo, hi]
+ * (either may be infinite): max(Tmin, rne(lo / s) + z), likewise the top. */
+static void clamp_of(const struct ir_tensor *y, double lo, double hi, int32_t *qmin, int32_t *qmax)
+{
+	int32_t tlo, thi;
+	range_of(qtype_of(y), &tlo, &thi);
+	float s = scale_of(y);
+	int32_t z = zp_of(y);
+	*qmin = tlo;
+	*qmax = thi;
+	if (lo > -INFINITY)
+		*qmin = lo / s < -1e15 ? tlo : lo / s > 1e15 ? thi
+			: q_sat((int64_t)nearbyint(lo / s) + z, tlo, thi);
+	if (hi < INFINITY)
+		*qmax = hi / s < -1e15 ? tlo : hi / s > 1e15 ? thi
+			: q_sat((int64_t)nearbyint(hi / s) + z, tlo, thi);
+}
+
 /* The integer clamp of an output with a fused activation [lo, hi]. */
 static void act_clamp(const struct ir_node *n, const struct ir_tensor *y, int32_t *qmin,
 		      int32_t *qmax)
 {
 	float lo, hi;
-	*qmin = -128;
-	*qmax = 127;
+	int32_t tlo, thi;
+	range_of(qtype_of(y), &tlo, &thi);
+	*qmin = tlo;
+	*qmax = thi;
 	if (!ir_act_range(n, &lo, &hi))
 		return;
-	float s = scale_of(y);
-	int32_t z = zp_of(y);
-	if (lo > -INFINITY)
-		*qmin = q_sat((int64_t)nearbyint((double)lo / s) + z, -128, 127);
-	if (hi < INFINITY)
-		*qmax = q_sat((int64_t)nearbyint((double)hi / s) + z, -128, 127);
+	clamp_of(y, lo, hi, qmin, qmax);
 }
 
-/* A new i8 constant holding data quantized per tensor by absmax/127 (a
- * constant operand of an Add or Mul on the BPU). */
-static int quantize_const(struct ir_graph *g, int t)
+/* A new constant holding data quantized per tensor, symmetric, to dt: by
+ * absmax/127 into -127..127 (i8) or absmax/32767 into -32767..32767 (i16) (a
+ * constant operand of an Add or Mul on the BPU, in its output's type). */
+static int quantize_const(struct ir_graph *g, int t, enum ir_dtype dt)
 {
 	const struct ir_tensor *c = g->tensors[t];
 	int64_t n = ir_tensor_numel(c);
 	const float *d = c->data;
-	double am = 0;
+	double am = 0, qm = dt == IR_DTYPE_I16 ? 32767 : 127;
 	for (int64_t i = 0; i < n; i++)
 		am = fmax(am, fabs(d[i]));
-	float s = am > 0 ? (float)(am / 127.0) : 1.0f;
-	int8_t *q = xmalloc((size_t)n + 1);
-	for (int64_t i = 0; i < n; i++)
-		q[i] = (int8_t)q_sat((int64_t)nearbyint((double)d[i] / s), -127, 127);
+	float s = am > 0 ? (float)(am / qm) : 1.0f;
+	void *q = xmalloc((size_t)n * (dt == IR_DTYPE_I16 ? 2 : 1) + 1);
+	for (int64_t i = 0; i < n; i++) {
+		int32_t v = q_sat((int64_t)nearbyint((double)d[i] / s), -(int32_t)qm, (int32_t)qm);
+		if (dt == IR_DTYPE_I16)
+			((int16_t *)q)[i] = (int16_t)v;
+		else
+			((int8_t *)q)[i] = (int8_t)v;
+	}
 	char *base = xasprintf("%s/q", c->name);
 	char *nm = ir_unique_name(g, base);
 	int64_t dims[IR_MAX_RANK];
 	memcpy(dims, c->dims, sizeof dims);
 	int rank = c->rank;
-	int nt = ir_const_add(g, nm, IR_DTYPE_I8, rank, dims, q);
-	set_quant(g->tensors[nt], IR_DTYPE_I8, 1, &s, NULL, 0, "max");
+	int nt = ir_const_add(g, nm, dt, rank, dims, q);
+	set_quant(g->tensors[nt], dt, 1, &s, NULL, 0, "max");
 	free(nm);
 	free(base);
 	return nt;
@@ -206,16 +240,42 @@ static int quantize_conv(struct ir_graph *g, int ni, const struct thresholds *th
 	x = g->tensors[n->in[0]];
 	y = g->tensors[n->out[0]];
 	float sx = scale_of(x);
+	/* bias correction (thresholds.md): b[c] + bc[c] in f64; a node without a
+	 * bias gets one, named after the weight */
+	if (we && we->n_bias && we->n_bias != m) {
+		free(sw);
+		return ir_error("%s:%d: weight \"%s\" has %d bias corrections; the node has %lld "
+				"output channels", th->path, we->line, w->name, we->n_bias, (long long)m);
+	}
+	int has_b = n->n_in > 2 && n->in[2] >= 0;
+	if (we && we->n_bias && !has_b) {
+		float *zb = xcalloc((size_t)m + 1, sizeof(float));
+		base = xasprintf("%s/bias", w->name);
+		nm = ir_unique_name(g, base);
+		int64_t bdim = m;
+		int bt = ir_const_add(g, nm, IR_DTYPE_F32, 1, &bdim, zb);
+		free(nm);
+		free(base);
+		n = &g->nodes[ni];
+		while (n->n_in < 2)
+			ir_node_add_input(n, -1);
+		if (n->n_in == 2)
+			ir_node_add_input(n, bt);
+		else
+			n->in[2] = bt;
+		x = g->tensors[n->in[0]];
+	}
 	/* bias */
 	int nbt = -1;
 	if (n->n_in > 2 && n->in[2] >= 0) {
 		const struct ir_tensor *b = g->tensors[n->in[2]];
 		const float *bd = b->data;
+		const float *bc = we && we->n_bias ? we->bias : NULL;
 		int32_t *bq = xmalloc(sizeof(int32_t) * (m + 1));
 		float *bs = xmalloc(sizeof(float) * (m + 1));
 		for (int64_t c = 0; c < m; c++) {
 			double sb = (double)sx * sw[c];
-			double v = nearbyint((double)bd[c] / sb);
+			double v = nearbyint(((double)bd[c] + (bc ? bc[c] : 0.0)) / sb);
 			bq[c] = v > 2147483647.0 ? INT32_MAX : v < -2147483648.0 ? INT32_MIN : (int32_t)v;
 			bs[c] = (float)sb;
 		}
@@ -303,7 +363,7 @@ static int quantize_binary(struct ir_graph *g, int ni)
 			n = &g->nodes[ni];
 			n->in[1] = nt;
 		}
-		int q = quantize_const(g, n->in[j]);
+		int q = quantize_const(g, n->in[j], qtype_of(g->tensors[g->nodes[ni].out[0]]));
 		n = &g->nodes[ni];
 		n->in[j] = q;
 	}
@@ -327,23 +387,66 @@ static int quantize_binary(struct ir_graph *g, int ni)
 			r--;
 		double ma = nearbyint(ldexp(sa / sy, r)), mb = nearbyint(ldexp(sb / sy, r));
 		if (ma >= 1073741824.0 || mb >= 1073741824.0)
-			return ir_error("%sscale ratios %g and %g are too large for an int8 Add",
+			return ir_error("%sscale ratios %g and %g are too large for an integer Add",
 					ir_node_ctx(n), sa / sy, sb / sy);
 		ir_attr_set_int(n, "mult_a", (int64_t)ma);
 		ir_attr_set_int(n, "mult_b", (int64_t)mb);
 		ir_attr_set_int(n, "shift", r);
 		n->op = op == IR_OP_SUB ? IR_OP_QSUB : IR_OP_QADD;
 	}
-	int32_t lo = -128, hi = 127;
+	int32_t lo, hi;
+	range_of(qtype_of(y), &lo, &hi);
 	ir_attr_set_int(n, "out_min", lo);
 	ir_attr_set_int(n, "out_max", hi);
 	return 0;
 }
 
+/* Node ni's attributes all dropped (its float op's; the integer op has its
+ * own). */
+static void drop_attrs(struct ir_graph *g, int ni)
+{
+	struct ir_node *n = &g->nodes[ni];
+	while (n->n_attr)
+		ir_attr_del(n, n->attr[0].name);
+}
+
+/* Relu or Clip on an int16 input: a QRequant whose clamp is the
+ * activation's range (numerics.md "Requantize"), exact where a table would
+ * interpolate. */
+static int relu_clip_requant(struct ir_graph *g, int ni)
+{
+	struct ir_node *n = &g->nodes[ni];
+	const struct ir_tensor *x = g->tensors[n->in[0]], *y = g->tensors[n->out[0]];
+	double lo = 0, hi = INFINITY;
+	if (n->op == IR_OP_CLIP) {
+		lo = ir_attr_float(n, "min", -INFINITY);
+		hi = ir_attr_float(n, "max", INFINITY);
+	}
+	struct qmul q;
+	if (q_multiplier((double)scale_of(x) / scale_of(y), &q) < 0)
+		return ir_error("%s%s", ir_node_ctx(n), ir_errmsg);
+	int32_t qmin, qmax;
+	clamp_of(y, lo, hi, &qmin, &qmax);
+	drop_attrs(g, ni);
+	n = &g->nodes[ni];
+	n->n_in = 1;
+	ir_attr_set_int(n, "mult", q.m);
+	ir_attr_set_int(n, "shift", q.r);
+	ir_attr_set_int(n, "out_min", qmin);
+	ir_attr_set_int(n, "out_max", qmax);
+	n->op = IR_OP_QREQUANT;
+	return 0;
+}
+
+/* A unary op to its table (numerics.md "Lookup-table ops"): 256 entries for
+ * an int8 input, 1025 knots for an int16 one, of the output's type. */
 static int quantize_lut(struct ir_graph *g, int ni)
 {
 	struct ir_node *n = &g->nodes[ni];
 	const struct ir_tensor *x = g->tensors[n->in[0]], *y = g->tensors[n->out[0]];
+	enum ir_dtype xt = qtype_of(x), yt = qtype_of(y);
+	if (xt == IR_DTYPE_I16 && (n->op == IR_OP_RELU || n->op == IR_OP_CLIP))
+		return relu_clip_requant(g, ni);
 	struct fnctx c = {n, 0, 0};
 	switch (n->op) {
 	case IR_OP_LEAKY_RELU: c.a = ir_attr_float(n, "alpha", 0.01f); break;
@@ -366,32 +469,81 @@ static int quantize_lut(struct ir_graph *g, int ni)
 	}
 	default: break;
 	}
-	int8_t *table = xmalloc(256);
-	q_lut_build(node_fn, &c, scale_of(x), zp_of(x), scale_of(y), zp_of(y), -128, 127, table);
+	int nt = xt == IR_DTYPE_I16 ? Q_LUT16_N : Q_LUT8_N;
+	int32_t lo, hi;
+	range_of(yt, &lo, &hi);
+	int32_t *ent = xmalloc(sizeof(int32_t) * nt);
+	if (xt == IR_DTYPE_I16)
+		q_lut_entries(node_fn, &c, scale_of(x), zp_of(x), scale_of(y), zp_of(y), lo, hi, -32768,
+			      Q_LUT16_STEP, nt, ent);
+	else
+		q_lut_entries(node_fn, &c, scale_of(x), zp_of(x), scale_of(y), zp_of(y), lo, hi, -128, 1,
+			      nt, ent);
+	void *table = xmalloc((size_t)nt * (yt == IR_DTYPE_I16 ? 2 : 1));
+	for (int i = 0; i < nt; i++) {
+		if (yt == IR_DTYPE_I16)
+			((int16_t *)table)[i] = (int16_t)ent[i];
+		else
+			((int8_t *)table)[i] = (int8_t)ent[i];
+	}
+	free(ent);
 	const char *fname = ir_op_name(n->op);
 	char *base = xasprintf("%s/table", n->name);
 	char *nm = ir_unique_name(g, base);
-	int64_t d = 256;
-	int tt = ir_const_add(g, nm, IR_DTYPE_I8, 1, &d, table);
+	int64_t d = nt;
+	int tt = ir_const_add(g, nm, yt, 1, &d, table);
 	free(nm);
 	free(base);
-	n = &g->nodes[ni];
-	char *fn = xstrdup(fname);
 	/* attributes of the float op are gone; the table holds them */
-	while (n->n_attr)
-		ir_attr_del(n, n->attr[0].name);
+	drop_attrs(g, ni);
+	n = &g->nodes[ni];
 	if (n->n_in < 2)
 		ir_node_add_input(n, tt);
 	else
 		n->in[1] = tt;
 	n->n_in = 2;
-	ir_attr_set_string(n, "function", fn);
-	free(fn);
+	ir_attr_set_string(n, "function", fname);
 	n->op = IR_OP_QLUT;
 	return 0;
 }
 
-/* Concat inputs whose parameters differ from the output's get a QRequant. */
+/* A QRequant on the BPU (subgraph seg) from tensor x to a new tensor of type
+ * dt with scale s and zero point z, named after x with suffix; the node is
+ * appended (quantize_graph sorts the graph at the end). Returns the new
+ * tensor, or -1 with ir_errmsg. */
+static int add_requant(struct ir_graph *g, int x, enum ir_dtype dt, float s, int32_t z, int seg,
+		       const char *node_base, const char *suffix, const char *reason)
+{
+	const struct ir_tensor *xt = g->tensors[x];
+	struct qmul q;
+	if (q_multiplier((double)scale_of(xt) / s, &q) < 0)
+		return -1;
+	char *base = xasprintf("%s/%s", xt->name, suffix);
+	char *nm = ir_unique_name(g, base);
+	int rt = ir_tensor_add(g, nm, dt, xt->rank, xt->dims);
+	set_quant(g->tensors[rt], dt, 1, &s, &z, 0, NULL);
+	char *nn = ir_unique_name(g, node_base);
+	struct ir_node *r = ir_node_add(g, nn, IR_OP_QREQUANT);
+	free(nn);
+	free(nm);
+	free(base);
+	ir_node_add_input(r, x);
+	ir_node_add_output(r, rt);
+	g->tensors[rt]->producer = g->n_nodes - 1;
+	int32_t lo, hi;
+	range_of(dt, &lo, &hi);
+	ir_attr_set_int(r, "mult", q.m);
+	ir_attr_set_int(r, "shift", q.r);
+	ir_attr_set_int(r, "out_min", lo);
+	ir_attr_set_int(r, "out_max", hi);
+	r->place = IR_PLACE_BPU;
+	r->segment = seg;
+	r->reason = xstrdup(reason);
+	return rt;
+}
+
+/* Concat inputs whose type or parameters differ from the output's get a
+ * QRequant to the output's. */
 static int align_concat(struct ir_graph *g, int ni)
 {
 	struct ir_node *n = &g->nodes[ni];
@@ -400,34 +552,197 @@ static int align_concat(struct ir_graph *g, int ni)
 		n = &g->nodes[ni];
 		int x = n->in[j];
 		const struct ir_tensor *xt = g->tensors[x], *yt = g->tensors[y];
-		if (scale_of(xt) == scale_of(yt) && zp_of(xt) == zp_of(yt))
+		if (scale_of(xt) == scale_of(yt) && zp_of(xt) == zp_of(yt) &&
+		    qtype_of(xt) == qtype_of(yt))
 			continue;
-		struct qmul q;
-		if (q_multiplier((double)scale_of(xt) / scale_of(yt), &q) < 0)
-			return ir_error("%sinput %d: %s", ir_node_ctx(n), j, ir_errmsg);
-		char *base = xasprintf("%s/rq", xt->name);
-		char *nm = ir_unique_name(g, base);
-		int rt = ir_tensor_add(g, nm, IR_DTYPE_I8, xt->rank, xt->dims);
-		float s = scale_of(yt);
-		int32_t z = zp_of(yt);
-		set_quant(g->tensors[rt], IR_DTYPE_I8, 1, &s, &z, 0, NULL);
-		char *nname = xasprintf("%s/requant%d", g->nodes[ni].name, j);
-		char *nn2 = ir_unique_name(g, nname);
-		struct ir_node *r = ir_node_add(g, nn2, IR_OP_QREQUANT);
-		free(nname);
-		free(nn2);
-		free(nm);
-		free(base);
-		ir_node_add_input(r, x);
-		ir_node_add_output(r, rt);
-		ir_attr_set_int(r, "mult", q.m);
-		ir_attr_set_int(r, "shift", q.r);
-		ir_attr_set_int(r, "out_min", -128);
-		ir_attr_set_int(r, "out_max", 127);
-		r->place = IR_PLACE_BPU;
-		r->segment = seg;
-		r->reason = xstrdup("ir-quant: aligns a Concat input to the output's scale");
+		char *nb = xasprintf("%s/requant%d", n->name, j);
+		int rt = add_requant(g, x, qtype_of(yt), scale_of(yt), zp_of(yt), seg, nb, "rq",
+				     "ir-quant: aligns a Concat input to the output's type and scale");
+		free(nb);
+		if (rt < 0)
+			return ir_error("%sinput %d: %s", ir_node_ctx(&g->nodes[ni]), j, ir_errmsg);
 		g->nodes[ni].in[j] = rt;
+	}
+	return 0;
+}
+
+/* GlobalMaxPool on the BPU as the MaxPool over the whole map (the integer
+ * types run through MaxPool's kernel). */
+static void global_max_to_max(struct ir_graph *g, int ni)
+{
+	struct ir_node *n = &g->nodes[ni];
+	const struct ir_tensor *x = g->tensors[n->in[0]];
+	int sp = x->rank - 2;
+	int64_t k[IR_MAX_RANK], one[IR_MAX_RANK], pads[2 * IR_MAX_RANK];
+	for (int i = 0; i < sp; i++) {
+		k[i] = x->dims[2 + i];
+		one[i] = 1;
+		pads[i] = pads[i + sp] = 0;
+	}
+	ir_attr_set_ints(n, "kernel_shape", sp, k);
+	ir_attr_set_ints(n, "strides", sp, one);
+	ir_attr_set_ints(n, "pads", 2 * sp, pads);
+	n->op = IR_OP_MAX_POOL;
+}
+
+/* ---- which tensors are int16 (numerics.md "Mixed int8/int16 models") ---- */
+
+struct qrun {
+	struct ir_graph *g;
+	const struct thresholds *th;
+	struct march *m;          /* the IR's march, NULL if it records none */
+	/* per tensor: why it is int16, for messages: the thresholds line, or -1
+	 * for the qtype of the node that writes it (node-info); 0 if int8 */
+	int *why16;
+	int nt;
+};
+
+/* The threshold T of an entry for an int16 scale (numerics.md "Choosing
+ * scales"): threshold=, else max(-min, max), else the int8 range's. */
+static double entry_threshold(const struct th_entry *e)
+{
+	if (e->has_threshold)
+		return e->threshold;
+	if (e->has_range)
+		return fmax(-e->min, e->max);
+	double s = e->scale[0];
+	int32_t z = e->zero_point;
+	if (z == 0)
+		return 127 * s;
+	return s * fmax(128.0 + z, 127.0 - z);
+}
+
+static int node_wants16(const struct ir_node *n)
+{
+	return n->qtype && !strcmp(n->qtype, "int16");
+}
+
+/* The parameters of activation t, written by node n (a BPU node or a
+ * Quantize) that is not a value-moving op. */
+static int act_params(struct qrun *r, const struct ir_node *n, int ti)
+{
+	struct ir_tensor *t = r->g->tensors[ti];
+	const struct thresholds *th = r->th;
+	const struct th_entry *e = thresholds_find(th, t->name, 0);
+	if (!e)
+		return ir_error("%s: no act entry for tensor \"%s\" (written by node \"%s\", %s)",
+				th->path, t->name, n->name, ir_op_name(n->op));
+	if (e->dtype == IR_DTYPE_I16) {
+		if (e->zero_point)
+			return ir_error("%s:%d: tensor \"%s\" is int16 with zero_point %d; int16 "
+					"activations are symmetric (formats/numerics.md): write "
+					"zero_point=0 and scale=T/32767", th->path, e->line, t->name,
+					e->zero_point);
+		int32_t z = 0;
+		set_quant(t, IR_DTYPE_I16, 1, e->scale, &z, 0, e->method);
+		r->why16[ti] = e->line > 0 ? e->line : -2;
+	} else if (node_wants16(n)) {
+		double T = entry_threshold(e);
+		float s = T > 0 ? (float)(T / 32767.0) : 1.0f;
+		int32_t z = 0;
+		set_quant(t, IR_DTYPE_I16, 1, &s, &z, 0, e->method);
+		r->why16[ti] = -1;
+	} else {
+		set_quant(t, IR_DTYPE_I8, 1, e->scale, &e->zero_point, 0, e->method);
+	}
+	return 0;
+}
+
+/* The outputs of value-moving node ni take its input's type and parameters;
+ * an int16 wish (node-info, or an output's thresholds entry) over an int8
+ * input widens the input first. */
+static int moved_params(struct qrun *r, int ni)
+{
+	struct ir_graph *g = r->g;
+	struct ir_node *n = &g->nodes[ni];
+	const struct ir_tensor *x = g->tensors[n->in[0]];
+	if (!x->quant)
+		return ir_error("%sinput \"%s\" has no quantization", ir_node_ctx(n), x->name);
+	int want = node_wants16(n) ? -1 : 0;
+	for (int j = 0; j < n->n_out && !want; j++) {
+		const struct th_entry *e =
+			n->out[j] >= 0 ? thresholds_find(r->th, g->tensors[n->out[j]]->name, 0) : NULL;
+		if (e && e->dtype == IR_DTYPE_I16)
+			want = e->line > 0 ? e->line : -2;
+	}
+	int xi = n->in[0];
+	if (want && qtype_of(x) == IR_DTYPE_I8) {
+		/* widen: s/256 when symmetric (exact), else the whole int8 range */
+		int32_t z = zp_of(x);
+		double s = scale_of(x);
+		float s16 = z == 0 ? (float)(s / 256.0) : (float)(s * fmax(128.0 + z, 127.0 - z) / 32767.0);
+		char *nb = xasprintf("%s/to_int16", n->name);
+		int rt = add_requant(g, xi, IR_DTYPE_I16, s16, 0, n->segment, nb, "i16",
+				     "ir-quant: widens an int8 input to int16");
+		free(nb);
+		if (rt < 0)
+			return ir_error("%s%s", ir_node_ctx(&g->nodes[ni]), ir_errmsg);
+		r->why16 = xrealloc(r->why16, sizeof(int) * (size_t)g->n_tensors);
+		for (int t = r->nt; t < g->n_tensors; t++)
+			r->why16[t] = 0;
+		r->nt = g->n_tensors;
+		r->why16[rt] = want;
+		n = &g->nodes[ni];
+		n->in[0] = rt;
+		xi = rt;
+		x = g->tensors[rt];
+	}
+	for (int j = 0; j < n->n_out; j++) {
+		if (n->out[j] < 0)
+			continue;
+		int32_t z = zp_of(x);
+		set_quant(g->tensors[n->out[j]], qtype_of(x), 1, &x->quant->scale[0], &z, 0,
+			  x->quant->method);
+		r->why16[n->out[j]] = r->why16[xi];
+	}
+	return 0;
+}
+
+/* Every int16 activation a BPU node writes or reads needs a march with
+ * int16 and int16=yes on the node's op line. */
+static int check_int16(struct qrun *r, int nn)
+{
+	struct ir_graph *g = r->g;
+	for (int i = 0; i < nn; i++) {
+		const struct ir_node *n = &g->nodes[i];
+		if (n->place != IR_PLACE_BPU)
+			continue;
+		for (int side = 0; side < 2; side++)
+			for (int j = 0; j < (side ? n->n_out : n->n_in); j++) {
+				int ti = side ? n->out[j] : n->in[j];
+				if (ti < 0 || g->tensors[ti]->data || qtype_of(g->tensors[ti]) != IR_DTYPE_I16 ||
+				    !g->tensors[ti]->quant || g->tensors[ti]->dtype == IR_DTYPE_I32)
+					continue;
+				if (r->m && march_supports_int16(r->m, n->op))
+					continue;
+				const struct ir_tensor *t = g->tensors[ti];
+				char where[512], who[512], what[512];
+				int w = ti < r->nt ? r->why16[ti] : 0;
+				if (w > 0)
+					snprintf(where, sizeof where, "%s:%d: ", r->th->path, w);
+				else if (w == -1 && t->producer >= 0)
+					snprintf(where, sizeof where, "node-info dtype=int16 of node \"%s\": ",
+						 g->nodes[t->producer].name);
+				else
+					where[0] = 0;
+				if (t->producer >= 0)
+					snprintf(who, sizeof who, "written by node \"%s\", %s",
+						 g->nodes[t->producer].name, ir_op_name(g->nodes[t->producer].op));
+				else
+					snprintf(who, sizeof who, "a model input");
+				if (!r->m)
+					snprintf(what, sizeof what, "the IR records no march (partition it with "
+						 "ir-partition --march M, M with int16)");
+				else if (!(r->m->dtypes & MARCH_DT_INT16))
+					snprintf(what, sizeof what, "march %s computes int8 only; make it int8 "
+						 "or partition for a march with int16 (bpu-l)", r->m->name);
+				else
+					snprintf(what, sizeof what, "march %s has no int16 for %s (node \"%s\" "
+						 "%s it); make it int8", r->m->name, ir_op_name(n->op), n->name,
+						 side ? "writes" : "reads");
+				return ir_error("%stensor \"%s\" (%s) is int16, but %s", where, t->name, who,
+						what);
+			}
 	}
 	return 0;
 }
@@ -441,10 +756,10 @@ int quantize_graph(struct ir_graph *g, const struct thresholds *th)
 			return ir_error("node \"%s\" is already an integer op (%s): the graph was "
 					"quantized before", n->name, ir_op_name(n->op));
 		placed += n->place != IR_PLACE_UNPLACED;
-		if (n->qtype && strcmp(n->qtype, "int8"))
-			return ir_unsupported("node \"%s\" (%s) asks for %s (node-info); ir-quant "
-					      "quantizes to int8 only so far", n->name,
-					      ir_op_name(n->op), n->qtype);
+		if (n->qtype && strcmp(n->qtype, "int8") && strcmp(n->qtype, "int16"))
+			return ir_error("node \"%s\" (%s) has qtype \"%s\"; ir-quant knows int8 and "
+					"int16 (formats/node-info.md)", n->name, ir_op_name(n->op),
+					n->qtype);
 	}
 	if (!placed)
 		return ir_error("the graph is not partitioned; run ir-partition --march M first");
@@ -453,59 +768,57 @@ int quantize_graph(struct ir_graph *g, const struct thresholds *th)
 		if (ir_tensor_find(g, th->e[i].name) < 0)
 			return ir_error("%s:%d: %s \"%s\" is not a tensor of this model", th->path,
 					th->e[i].line, th->e[i].weight ? "weight" : "act", th->e[i].name);
-	/* 1. activation parameters, in topological order */
-	for (int i = 0; i < g->n_nodes; i++) {
+	struct qrun r = {g, th, NULL, NULL, g->n_tensors};
+	if (g->march_text) {
+		r.m = march_parse(g->march_text, g->march_len,
+				  g->march_name ? g->march_name : "<the IR's march>");
+		if (!r.m)
+			return -1;
+	}
+	r.why16 = xcalloc((size_t)g->n_tensors + 1, sizeof(int));
+	int rc = -1;
+	/* 1. activation parameters, in topological order (conversions that
+	 * widen the input of a value-moving op are appended) */
+	int nn = g->n_nodes;
+	for (int i = 0; i < nn; i++) {
 		const struct ir_node *n = &g->nodes[i];
 		if (n->place != IR_PLACE_BPU && n->op != IR_OP_QUANTIZE)
 			continue;
 		if (n->op == IR_OP_CONV || n->op == IR_OP_CONV_TRANSPOSE)
 			if (ir_attr_int(n, "output_int32", 0))
 				continue; /* set with the weights */
-		for (int j = 0; j < n->n_out; j++) {
-			if (n->out[j] < 0)
-				continue;
-			struct ir_tensor *t = g->tensors[n->out[j]];
-			if (n->op != IR_OP_QUANTIZE && shares_scale(n)) {
-				const struct ir_tensor *x = g->tensors[n->in[0]];
-				if (!x->quant)
-					return ir_error("%sinput \"%s\" has no quantization", ir_node_ctx(n),
-							x->name);
-				int32_t z = zp_of(x);
-				set_quant(t, IR_DTYPE_I8, 1, &x->quant->scale[0], &z, 0,
-					  x->quant->method);
-				continue;
-			}
-			const struct th_entry *e = thresholds_find(th, t->name, 0);
-			if (!e)
-				return ir_error("%s: no act entry for tensor \"%s\" (written by node "
-						"\"%s\", %s)", th->path, t->name, n->name,
-						ir_op_name(n->op));
-			if (e->dtype != IR_DTYPE_I8)
-				return ir_unsupported("%s:%d: tensor \"%s\" asks for int16; ir-quant "
-						      "quantizes to int8 only so far", th->path, e->line,
-						      t->name);
-			set_quant(t, IR_DTYPE_I8, 1, e->scale, &e->zero_point, 0, e->method);
+		if (n->op != IR_OP_QUANTIZE && shares_scale(n)) {
+			if (moved_params(&r, i) < 0)
+				goto out;
+			continue;
 		}
+		for (int j = 0; j < n->n_out; j++)
+			if (n->out[j] >= 0 && act_params(&r, n, n->out[j]) < 0)
+				goto out;
 	}
+	if (check_int16(&r, nn) < 0)
+		goto out;
 	/* 2. each BPU node to its integer form */
-	int nn = g->n_nodes;
-	for (int i = 0; i < nn; i++) {
+	int n2 = g->n_nodes;
+	for (int i = 0; i < n2; i++) {
 		struct ir_node *n = &g->nodes[i];
-		if (n->place != IR_PLACE_BPU)
+		if (n->place != IR_PLACE_BPU || ir_op_is_quantized(n->op))
 			continue;
 		for (int j = 0; j < n->n_in; j++) {
 			const struct ir_tensor *t = n->in[j] >= 0 ? g->tensors[n->in[j]] : NULL;
-			if (t && !t->data && !t->quant)
-				return ir_error("%sinput \"%s\" reaches the BPU without a Quantize "
-						"(not an ir-partition graph?)", ir_node_ctx(n), t->name);
+			if (t && !t->data && !t->quant) {
+				ir_error("%sinput \"%s\" reaches the BPU without a Quantize (not an "
+					 "ir-partition graph?)", ir_node_ctx(n), t->name);
+				goto out;
+			}
 		}
-		int rc = 0;
+		int nrc = 0;
 		switch (n->op) {
 		case IR_OP_CONV: case IR_OP_CONV_TRANSPOSE:
-			rc = quantize_conv(g, i, th);
+			nrc = quantize_conv(g, i, th);
 			break;
 		case IR_OP_ADD: case IR_OP_SUB: case IR_OP_MUL: case IR_OP_DIV:
-			rc = quantize_binary(g, i);
+			nrc = quantize_binary(g, i);
 			break;
 		case IR_OP_AVERAGE_POOL:
 			n->op = IR_OP_QAVERAGE_POOL;
@@ -513,31 +826,39 @@ int quantize_graph(struct ir_graph *g, const struct thresholds *th)
 		case IR_OP_GLOBAL_AVERAGE_POOL:
 			n->op = IR_OP_QGLOBAL_AVERAGE_POOL;
 			break;
+		case IR_OP_GLOBAL_MAX_POOL:
+			global_max_to_max(g, i);
+			break;
 		case IR_OP_RESIZE:
 			n->op = IR_OP_QRESIZE;
 			break;
 		case IR_OP_CONCAT:
-			rc = align_concat(g, i);
+			nrc = align_concat(g, i);
 			break;
 		default:
 			if (lut_op(n->op))
-				rc = quantize_lut(g, i);
+				nrc = quantize_lut(g, i);
 			else if (!shares_scale(n))
-				rc = ir_unsupported("%sis on the BPU, but ir-quant has no integer form "
-						    "for %s yet; place it on the CPU (node-info: %s "
-						    "run_on=cpu)", ir_node_ctx(n), ir_op_name(n->op),
-						    n->name);
+				nrc = ir_unsupported("%sis on the BPU, but ir-quant has no integer form "
+						     "for %s yet; place it on the CPU (node-info: %s "
+						     "run_on=cpu)", ir_node_ctx(n), ir_op_name(n->op),
+						     n->name);
 			break;
 		}
-		if (rc < 0)
-			return -1;
+		if (nrc < 0)
+			goto out;
 	}
 	/* 3. the integer graph: order (QRequants were appended), unused float
 	 * weights dropped, types re-derived and checked */
 	if (ir_graph_toposort(g) < 0)
-		return -1;
+		goto out;
 	ir_graph_compact(g);
 	if (ir_graph_check(g) < 0 || ir_graph_infer(g) < 0)
-		return -1;
-	return 0;
+		goto out;
+	rc = 0;
+out:
+	free(r.why16);
+	if (r.m)
+		march_free(r.m);
+	return rc;
 }

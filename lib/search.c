@@ -21,6 +21,9 @@ struct search_ctx {
 	struct ir_tensor **in;         /* in[i * n_inputs + j] */
 	float **ref;                   /* ref[i * n_outputs + o]: the float outputs */
 	int64_t *ref_n;                /* elements of output o */
+	double **mean;                 /* mean[t]: per-channel means of tensor t over the
+					* samples, for the inputs of BPU convolutions */
+	int bias_correct;              /* search_set_bias_correction */
 };
 
 int search_n_eval(const struct search_ctx *x)
@@ -37,6 +40,9 @@ void search_free(struct search_ctx *x)
 		ir_tensor_free(x->in[i]);
 	for (int i = 0; i < x->n * no; i++)
 		free(x->ref[i]);
+	for (int t = 0; x->mean && t < x->g->n_tensors; t++)
+		free(x->mean[t]);
+	free(x->mean);
 	free(x->in);
 	free(x->ref);
 	free(x->ref_n);
@@ -55,6 +61,36 @@ static float *output_f32(const struct ir_exec *e, const struct ir_graph *g, int 
 		v[i] = t->dtype == IR_DTYPE_F32 ? ((const float *)d)[i]
 						: (float)ir_elem_get(t->dtype, d, (size_t)i);
 	return v;
+}
+
+static int is_bpu_conv(const struct ir_node *n)
+{
+	return n->place == IR_PLACE_BPU && (n->op == IR_OP_CONV || n->op == IR_OP_CONV_TRANSPOSE);
+}
+
+/* Adds the per-channel means of one sample's tensor t (axis 1 of an
+ * [N,C,...] f32 tensor) to x->mean[t]: each channel summed in f64 in
+ * element order, so the result never depends on threads or jobs. */
+static void add_means(struct search_ctx *x, int t, const float *d)
+{
+	const struct ir_tensor *v = x->g->tensors[t];
+	if (!x->mean[t] || v->dtype != IR_DTYPE_F32 || v->rank < 2)
+		return;
+	int64_t c = v->dims[1], nb = v->dims[0], in = ir_shape_numel(v->rank - 2, v->dims + 2);
+	for (int64_t k = 0; k < c; k++) {
+		double sum = 0;
+		for (int64_t b = 0; b < nb; b++)
+			for (int64_t i = 0; i < in; i++)
+				sum += d[(b * c + k) * in + i];
+		x->mean[t][k] += sum / (double)(nb * in) / x->n;
+	}
+}
+
+static int on_tensor_means(void *ctx, const struct ir_graph *g, int t, const void *d)
+{
+	(void)g;
+	add_means(ctx, t, d);
+	return 0;
 }
 
 struct search_ctx *search_new(const struct ir_graph *g, const struct stats *s,
@@ -79,7 +115,15 @@ struct search_ctx *search_new(const struct ir_graph *g, const struct stats *s,
 	x->ref_n = xcalloc(no + 1, sizeof *x->ref_n);
 	for (int o = 0; o < no; o++)
 		x->ref_n[o] = ir_tensor_numel(g->tensors[g->outputs[o]]);
-	struct ir_exec *e = ir_exec_new(x->g, &(struct ir_exec_opts){.threads = x->jobs});
+	x->mean = xcalloc((size_t)x->g->n_tensors + 1, sizeof *x->mean);
+	for (int k = 0; k < x->g->n_nodes; k++) {
+		const struct ir_node *n = &x->g->nodes[k];
+		const struct ir_tensor *v = x->g->tensors[n->in[0]];
+		if (is_bpu_conv(n) && !x->mean[n->in[0]] && v->rank >= 2)
+			x->mean[n->in[0]] = xcalloc((size_t)v->dims[1] + 1, sizeof(double));
+	}
+	struct ir_exec *e = ir_exec_new(x->g, &(struct ir_exec_opts){
+		.threads = x->jobs, .on_tensor = on_tensor_means, .ctx = x});
 	if (!e) {
 		stats_samples_free(smp);
 		search_free(x);
@@ -93,6 +137,7 @@ struct search_ctx *search_new(const struct ir_graph *g, const struct stats *s,
 				goto fail;
 			x->in[i * ni + j] = t;
 			ptr[j] = t->data;
+			add_means(x, g->inputs[j], t->data);
 		}
 		if (ir_exec_run(e, ptr) < 0)
 			goto fail;
@@ -240,16 +285,101 @@ static struct ir_graph *build_quant(void *ctx, int i)
 
 int search_score(struct search_ctx *x, struct thresholds *const *th, int n, double *cos)
 {
+	for (int i = 0; x->bias_correct && i < n; i++)
+		if (search_bias_correction(x, th[i]) < 0)
+			return -1;
 	struct th_build b = {x->g, th};
 	return score_graphs(x, build_quant, &b, n, cos);
 }
 
 /* ---- thresholds sets ---------------------------------------------------------- */
 
+static struct th_entry *th_find_mut(struct thresholds *t, const char *name, int weight);
+
+void search_set_bias_correction(struct search_ctx *x, int on)
+{
+	x->bias_correct = on;
+}
+
+/*
+ * Bias correction (formats/thresholds.md, "Bias correction"): rounding a
+ * convolution's weights shifts the mean of each output channel by
+ * sum over taps (w_q s_w - w)[c, ...] * E[x[ic]]; the correction is minus
+ * that, E[x] the per-channel means of the node's input over the samples.
+ * A ConvTranspose spreads each input over stride^D outputs, so its shift
+ * is divided by the product of its strides. Writes the corrections (f32)
+ * into th's weight entries, adding max per-channel entries where th has
+ * none (ir-quant's default for a weight).
+ */
+int search_bias_correction(struct search_ctx *x, struct thresholds *th)
+{
+	const struct ir_graph *g = x->g;
+	for (int k = 0; k < g->n_nodes; k++) {
+		const struct ir_node *n = &g->nodes[k];
+		if (!is_bpu_conv(n) || !x->mean[n->in[0]])
+			continue;
+		const struct ir_tensor *w = g->tensors[n->in[1]];
+		if (!w->data || w->dtype != IR_DTYPE_F32 || w->rank < 2)
+			continue;
+		const double *mean = x->mean[n->in[0]];
+		int tr = n->op == IR_OP_CONV_TRANSPOSE;
+		int64_t group = ir_attr_int(n, "group", 1);
+		int64_t m = tr ? w->dims[1] * group : w->dims[0];
+		int64_t wn = ir_tensor_numel(w), inner = ir_shape_numel(w->rank - 2, w->dims + 2);
+		const float *wd = w->data;
+		/* (output channel, input channel) of element i */
+		int64_t d0 = w->dims[0], d1 = w->dims[1];
+		struct th_entry *e = th_find_mut(th, w->name, 1);
+		if (!e) {
+			double *am = xcalloc((size_t)m + 1, sizeof(double));
+			for (int64_t i = 0; i < wn; i++) {
+				int64_t a = i / inner / d1, b = i / inner % d1;
+				int64_t c = tr ? (a / (d0 / group)) * d1 + b : a;
+				am[c] = fmax(am[c], fabs(wd[i]));
+			}
+			float *sw = xmalloc(sizeof(float) * (m + 1));
+			for (int64_t c = 0; c < m; c++)
+				sw[c] = am[c] > 0 ? (float)(am[c] / 127.0) : 1.0f;
+			e = thresholds_add(th, w->name, 1, (int)m, sw, 0);
+			e->method = xstrdup("max");
+			free(sw);
+			free(am);
+		}
+		if (e->n != 1 && e->n != m)
+			return ir_error("weight \"%s\" has %d scales; the node has %lld output channels",
+					w->name, e->n, (long long)m);
+		double *shift = xcalloc((size_t)m + 1, sizeof(double));
+		for (int64_t i = 0; i < wn; i++) {
+			int64_t a = i / inner / d1, b = i / inner % d1;
+			int64_t c = tr ? (a / (d0 / group)) * d1 + b : a;
+			int64_t ic = tr ? a : (a / (m / group)) * d1 + b;
+			double s = e->scale[e->n == 1 ? 0 : c];
+			double q = fmin(fmax(nearbyint((double)wd[i] / s), -127), 127);
+			shift[c] += (q * s - wd[i]) * mean[ic];
+		}
+		double div = 1;
+		if (tr) {
+			int64_t st[IR_MAX_RANK];
+			int ns = ir_attr_ints(n, "strides", st, IR_MAX_RANK);
+			for (int j = 0; j < ns; j++)
+				div *= (double)st[j];
+		}
+		free(e->bias);
+		e->bias = xmalloc(sizeof(float) * (m + 1));
+		e->n_bias = (int)m;
+		for (int64_t c = 0; c < m; c++)
+			e->bias[c] = (float)(-shift[c] / div);
+		free(shift);
+	}
+	return 0;
+}
+
+
 static void entry_copy(struct th_entry *d, const struct th_entry *e)
 {
 	free(d->scale);
 	free(d->method);
+	free(d->bias);
 	char *name = d->name;
 	int line = d->line;
 	*d = *e;
@@ -258,6 +388,11 @@ static void entry_copy(struct th_entry *d, const struct th_entry *e)
 	d->scale = xmalloc(sizeof(float) * (e->n + 1));
 	memcpy(d->scale, e->scale, sizeof(float) * e->n);
 	d->method = e->method ? xstrdup(e->method) : NULL;
+	d->bias = NULL;
+	if (e->n_bias) {
+		d->bias = xmalloc(sizeof(float) * e->n_bias);
+		memcpy(d->bias, e->bias, sizeof(float) * e->n_bias);
+	}
 }
 
 static struct thresholds *th_dup(const struct thresholds *t)
@@ -554,15 +689,8 @@ int search_mix(struct search_ctx *x, const struct search_cand *base, double sens
 	}
 	/* int16 for the most sensitive */
 	for (int i = 0; i < n && m->int16 < int16_k; i++) {
-		struct th_entry *e = th_find_mut(mix, g->tensors[m->sens[i].tensor]->name, 0);
-		double t = e->has_threshold ? e->threshold
-					    : fmax(fabs(e->min), fabs(e->max));
-		e->dtype = IR_DTYPE_I16;
-		e->zero_point = 0;
-		e->scale[0] = t > 0 ? (float)(t / 32767.0) : 1.0f;
-		e->has_threshold = 1;
-		e->threshold = t;
-		e->has_range = 0;
+		/* int16's 65 536 levels keep the whole range: max, nothing clipped */
+		calib_entry_int16(th_find_mut(mix, g->tensors[m->sens[i].tensor]->name, 0), x->s);
 		m->int16++;
 	}
 	free(mix->method);

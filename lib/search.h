@@ -35,6 +35,15 @@ struct search_ctx *search_new(const struct ir_graph *g, const struct stats *s,
 void search_free(struct search_ctx *x);
 int search_n_eval(const struct search_ctx *x);
 
+/* Bias correction of the weights' rounding (formats/thresholds.md): sets
+ * the bias_correction of every BPU convolution's weight entry in th from
+ * the float model's per-channel input means over the evaluation samples
+ * (adding max per-channel weight entries where th has none). With
+ * search_set_bias_correction(x, 1), search_score (and so every strategy)
+ * corrects each candidate before judging it. */
+int search_bias_correction(struct search_ctx *x, struct thresholds *th);
+void search_set_bias_correction(struct search_ctx *x, int on);
+
 /* Scores n thresholds sets: cos[i] for th[i]; -1 + ir_errmsg if one does
  * not quantize or run. */
 int search_score(struct search_ctx *x, struct thresholds *const *th, int n, double *cos);

@@ -106,6 +106,43 @@ static int parse_double(const struct lexer *lx, const char *key, const char *v, 
 	return 0;
 }
 
+/* bias_correction=[B0,B1,...] (or one number): any finite values */
+static int parse_bias(const struct lexer *lx, const char *v, struct th_entry *e)
+{
+	const char *p = v;
+	int list = *p == '[';
+	if (list)
+		p++;
+	float *b = NULL;
+	int n = 0;
+	while (*p && *p != ']') {
+		char *end;
+		errno = 0;
+		double d = strtod(p, &end);
+		if (end == p || errno || !isfinite(d) || fabs(d) > 3.4e38) {
+			free(b);
+			return lerr(lx, "bias_correction %.*s: expected a number", (int)strcspn(p, ",]"), p);
+		}
+		b = xrealloc(b, sizeof(float) * (n + 1));
+		b[n++] = (float)d;
+		p = end;
+		if (*p == ',')
+			p++;
+		else if (*p && *p != ']') {
+			free(b);
+			return lerr(lx, "bias_correction: unexpected '%c'", *p);
+		}
+	}
+	if ((list && *p != ']') || (!list && n != 1) || n == 0 || (list && p[1])) {
+		free(b);
+		return lerr(lx, "bias_correction=%s: expected one number or [B0,B1,...]", v);
+	}
+	free(e->bias);
+	e->bias = b;
+	e->n_bias = n;
+	return 0;
+}
+
 static int parse_scales(const struct lexer *lx, const char *v, struct th_entry *e)
 {
 	const char *p = v;
@@ -150,6 +187,7 @@ void thresholds_free(struct thresholds *t)
 		free(t->e[i].name);
 		free(t->e[i].scale);
 		free(t->e[i].method);
+		free(t->e[i].bias);
 	}
 	free(t->e);
 	free(t->path);
@@ -256,8 +294,11 @@ struct thresholds *thresholds_parse(const char *text, size_t len, const char *wh
 				} else if (!strcmp(k, "zero_point")) {
 					char *end;
 					long z = strtol(v, &end, 10);
-					if (*end || end == v || z < -32768 || z > 32767) {
+					if (*end || end == v) {
 						lerr(&lx, "zero_point=%s: expected an integer", v);
+						ok = 0;
+					} else if (z < -32768 || z > 32767) {
+						lerr(&lx, "zero_point=%s is outside the int16 range", v);
 						ok = 0;
 					}
 					e.zero_point = (int32_t)z;
@@ -277,6 +318,8 @@ struct thresholds *thresholds_parse(const char *text, size_t len, const char *wh
 					ok = parse_double(&lx, k, v, &d) == 0;
 					e.threshold = d;
 					e.has_threshold = 1;
+				} else if (!strcmp(k, "bias_correction") && weight) {
+					ok = parse_bias(&lx, v, &e) == 0;
 				} else if (!strcmp(k, "min") || !strcmp(k, "max")) {
 					ok = parse_double(&lx, k, v, &d) == 0;
 					if (k[1] == 'i')
@@ -286,7 +329,8 @@ struct thresholds *thresholds_parse(const char *text, size_t len, const char *wh
 					e.has_range = 1;
 				} else {
 					lerr(&lx, "unknown key \"%s\" (keys: scale, zero_point, dtype, "
-						  "method, threshold, min, max)", k);
+						  "method, threshold, min, max%s)", k,
+					     weight ? ", bias_correction" : "");
 					ok = 0;
 				}
 				free(kv);
@@ -301,6 +345,11 @@ struct thresholds *thresholds_parse(const char *text, size_t len, const char *wh
 				     e.dtype == IR_DTYPE_I8 ? "int8" : "int16");
 				ok = 0;
 			}
+			if (ok && !weight && e.dtype == IR_DTYPE_I16 && e.zero_point) {
+				lerr(&lx, "act \"%s\": int16 activations are symmetric: zero_point must be "
+				     "0, not %d", name, e.zero_point);
+				ok = 0;
+			}
 			if (ok && weight && e.zero_point) {
 				lerr(&lx, "weight \"%s\": weights are symmetric (zero_point 0)", name);
 				ok = 0;
@@ -308,6 +357,7 @@ struct thresholds *thresholds_parse(const char *text, size_t len, const char *wh
 			if (!ok) {
 				free(e.scale);
 				free(e.method);
+				free(e.bias);
 				goto fail;
 			}
 			struct th_entry *ne = thresholds_add(t, name, weight, e.n, e.scale, e.zero_point);
@@ -320,6 +370,8 @@ struct thresholds *thresholds_parse(const char *text, size_t len, const char *wh
 			ne->has_range = e.has_range;
 			ne->min = e.min;
 			ne->max = e.max;
+			ne->n_bias = e.n_bias;
+			ne->bias = e.bias;
 			free(e.scale);
 			free(name);
 			name = NULL;
@@ -423,6 +475,14 @@ int thresholds_write(FILE *f, const struct thresholds *t, const char *comment)
 		}
 		if (e->dtype == IR_DTYPE_I16)
 			fprintf(f, " dtype=int16");
+		if (e->n_bias == 1)
+			fprintf(f, " bias_correction=%.9g", e->bias[0]);
+		else if (e->n_bias > 1) {
+			fprintf(f, " bias_correction=[");
+			for (int c = 0; c < e->n_bias; c++)
+				fprintf(f, "%s%.9g", c ? "," : "", e->bias[c]);
+			fputc(']', f);
+		}
 		fputc('\n', f);
 	}
 	return ferror(f) ? -1 : 0;

@@ -19,6 +19,8 @@ struct th_entry {
 	char *method;         /* informational, may be NULL */
 	int has_threshold, has_range;
 	double threshold, min, max;
+	int n_bias;           /* weight lines: 0, or one bias correction per output channel */
+	float *bias;          /* f32, added to the node's float bias before quantizing */
 	int line;             /* where it was read, 0 if made in memory */
 };
 

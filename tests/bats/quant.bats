@@ -269,11 +269,81 @@ dump_col() {
 	run --separate-stderr calib-search part.ir --stats all.stats --data data --method default --per-channel
 	assert_usage_error "chooses the weights"
 	run --separate-stderr calib-search part.ir --stats all.stats --data data --method max
-	assert_usage_error "are for --method default and mix"
+	assert_usage_error "is for --method default and mix"
 	run --separate-stderr calib-search part.ir --stats all.stats --data data --method mix -j 0
 	assert_usage_error "-j 0"
 	run --separate-stderr calib-search part.ir --stats all.stats --data data --method mix \
 		--int16-sensitive 2 -o out.txt
 	assert_fails 1 "march (bpu-s) has no int16"
 	[ ! -e out.txt ]
+}
+
+@test "calib-search --bias-correction: one correction per output channel; ir-quant folds it into the i32 bias" {
+	run --separate-stderr calib-search part.ir --stats all.stats --method max --per-channel \
+		--bias-correction --data data --eval-samples 4 -o bc.txt
+	assert_success
+	head -n 1 bc.txt | grep -q -- '--bias-correction'
+	# every weight line got one value per scale, and they are not all zero
+	[ "$(grep -c '^weight .*bias_correction=' bc.txt)" -eq 6 ]
+	n_s=$(field bc.txt conv1.w_folded scale | tr ',' '\n' | wc -l)
+	n_b=$(field bc.txt conv1.w_folded bias_correction | tr ',' '\n' | wc -l)
+	[ "$n_s" -eq "$n_b" ]
+	field bc.txt conv1.w_folded bias_correction | tr -d '[]' | tr ',' '\n' |
+		awk '{ s += ($1 < 0 ? -$1 : $1) } END { exit !(s > 0) }'
+	# the act lines are max's, unchanged
+	diff <(grep '^act ' max.txt) <(grep '^act ' bc.txt)
+	# ir-quant: the biases differ from the uncorrected build's, nothing else does
+	ir-quant --thresholds max.txt part.ir -o q0.ir
+	ir-quant --thresholds bc.txt part.ir -o q1.ir
+	ir-dis --full q0.ir | grep -v "^provenance" > q0.txt
+	ir-dis --full q1.ir | grep -v "^provenance" > q1.txt
+	run diff q0.txt q1.txt
+	[ "$status" -eq 1 ]
+	[[ $(diff q0.txt q1.txt | grep '^[<>]' | grep -vc '/q: i32\[') -eq 0 ]] ||
+		fail "only i32 bias constants may differ: $(diff q0.txt q1.txt | head -5)"
+	# and the corrected model runs
+	ir-run q1.ir -i x=data/s_01.npy -o out
+	[ -s out/*.npy ]
+}
+
+@test "calib-search --bias-correction: bad forms and usage" {
+	run --separate-stderr calib-search part.ir --stats all.stats --method max --bias-correction
+	assert_usage_error "needs --data"
+	run --separate-stderr calib-search part.ir --method skip --bias-correction --data data
+	assert_usage_error "calibrated methods"
+	# a correction per channel: a wrong count is an ir-quant error naming the weight
+	awk '$1 == "weight" && $2 == "conv1.w_folded" { $0 = $0 " bias_correction=[0.5,0.25]" } { print }' \
+		max.txt > bad1.txt
+	run --separate-stderr ir-quant --thresholds bad1.txt part.ir -o q.ir
+	assert_fails 1 "bad1.txt:" "conv1.w_folded" "bias corrections"
+	# malformed: FILE:LINE
+	awk '$1 == "weight" && !f { $0 = $0 " bias_correction=[0.5,x]"; f = 1 } { print }' max.txt > bad2.txt
+	line=$(grep -n 'bias_correction' bad2.txt | cut -d: -f1)
+	run --separate-stderr ir-quant --thresholds bad2.txt part.ir -o q.ir
+	assert_fails 1 "bad2.txt:$line:" "bias_correction"
+	# on an act line it is an unknown key
+	sed '5s/$/ bias_correction=1/' max.txt > bad3.txt
+	run --separate-stderr ir-quant --thresholds bad3.txt part.ir -o q.ir
+	assert_fails 1 "bad3.txt:5:" "unknown key"
+	[ ! -e q.ir ]
+}
+
+@test "calib-search --int16: needs a march with int16, symmetric activations, a single method" {
+	run --separate-stderr calib-search part.ir --stats all.stats --method max --int16 -o out.txt
+	assert_fails 1 "--int16" "march (bpu-s) has no int16"
+	run --separate-stderr calib-search part.ir --stats all.stats --method max --int16 --asymmetric
+	assert_usage_error "symmetric"
+	run --separate-stderr calib-search part.ir --stats all.stats --data data --method default --int16
+	assert_usage_error "--int16-sensitive"
+	[ ! -e out.txt ]
+	# on bpu-l every act line is int16 at max: scale = absmax / 32767
+	ir-partition --march bpu-l "$BATS_FILE_TMPDIR/float.ir" -o l.ir 2>/dev/null
+	calib-stats l.ir --data data -o l.stats
+	calib-search l.ir --stats l.stats --method percentile --int16 -o l16.txt
+	[ "$(grep -c '^act ' l16.txt)" -eq "$(grep '^act ' l16.txt | grep -c 'dtype=int16')" ]
+	run awk -v t="$(dump_col l.stats r1 6)" -v s="$(field l16.txt r1 scale)" \
+		'BEGIN { d = t / 32767 - s; exit !(d < 1e-9 * t && -d < 1e-9 * t) }'
+	assert_success
+	ir-quant --thresholds l16.txt l.ir -o l16.ir
+	ir-dis l16.ir | grep -q ': i16\['
 }

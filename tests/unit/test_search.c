@@ -26,6 +26,7 @@
 #include "march.h"
 #include "npy.h"
 #include "partition.h"
+#include "quantize.h"
 #include "search.h"
 #include "stats.h"
 #include "util.h"
@@ -287,6 +288,83 @@ static void test_mix(const char *dir)
 	ir_graph_free(g);
 }
 
+/* model e: no bias; channel means of the input 2 and 3 exactly */
+static const char model_e[] =
+	"ir 1.0\n"
+	"graph \"e\"\n"
+	"input x: f32[1,2,4,4]\n"
+	"const w: f32[2,2,1,1] = [1.0, 0.3, -0.5, 0.123]\n"
+	"node conv Conv(x, w) -> (y: f32[1,2,4,4]) dilations=[1,1] group=1 "
+	"kernel_shape=[1,1] pads=[0,0,0,0] strides=[1,1]\n"
+	"output y\n";
+
+static double gen_two_three(int64_t i)
+{
+	return i < 16 ? 2.0 : 3.0;
+}
+
+/* Bias correction: B[c] = -sum (w_q s_w - w) E[x], by hand, and ir-quant
+ * gives the node a bias holding it. */
+static void test_bias_correction(const char *dir)
+{
+	struct ir_graph *g = model(model_e);
+	struct stats *s = samples(g, dir, 3, gen_two_three);
+	struct search_ctx *x = search_new(g, s, dir, 8, 1);
+	int fb = 0;
+	struct thresholds *th = x ? calib_thresholds(g, s, &(struct calib_choice){CALIB_MAX, 0.99995, 1, 0},
+						     &fb) : NULL;
+	if (!th || search_bias_correction(x, th) < 0) {
+		printf("test_search: bias correction: %s\n", ir_errmsg);
+		failed++;
+		return;
+	}
+	const struct th_entry *e = thresholds_find(th, "w", 1);
+	const double w[4] = {1.0, 0.3, -0.5, 0.123}, mean[2] = {2, 3};
+	CHECK(e && e->n == 2 && e->n_bias == 2, "bias correction: two per-channel corrections");
+	for (int c = 0; e && e->n_bias == 2 && c < 2; c++) {
+		double sh = 0, sw = e->scale[c];
+		for (int i = 0; i < 2; i++) {
+			double wf = (double)(float)w[c * 2 + i];
+			sh += (fmin(fmax(nearbyint(wf / sw), -127), 127) * sw - wf) * mean[i];
+		}
+		CHECK(fabs(e->bias[c] + sh) < 1e-7 && fabs(sh) > 1e-3,
+		      "bias correction: channel %d: %.9g, expected %.9g", c, e->bias[c], -sh);
+	}
+	/* ir-quant: the node gets a bias b_q = rne(B / (s_in s_w)) */
+	struct ir_graph *q = ir_graph_clone(g);
+	CHECK(q && quantize_graph(q, th) == 0, "bias correction: quantizes: %s", ir_errmsg);
+	const struct ir_node *n = q ? ir_node_find(q, "conv") : NULL;
+	CHECK(n && n->op == IR_OP_QCONV && n->n_in == 3 && n->in[2] >= 0,
+	      "bias correction: the QConv got a bias input");
+	if (n && n->n_in == 3 && n->in[2] >= 0 && e && e->n_bias == 2) {
+		const struct ir_tensor *b = q->tensors[n->in[2]], *xi = q->tensors[n->in[0]];
+		const int32_t *bq = b->data;
+		for (int c = 0; c < 2; c++) {
+			double sb = (double)xi->quant->scale[0] * e->scale[c];
+			CHECK(b->dtype == IR_DTYPE_I32 && bq[c] == (int32_t)nearbyint(e->bias[c] / sb),
+			      "bias correction: b_q[%d] = %d, expected %.0f", c, bq[c],
+			      nearbyint(e->bias[c] / sb));
+		}
+	}
+	/* the file keeps it: written and read back */
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	thresholds_write(f, th, NULL);
+	fclose(f);
+	struct thresholds *t2 = thresholds_parse(buf, len, "mem");
+	const struct th_entry *e2 = t2 ? thresholds_find(t2, "w", 1) : NULL;
+	CHECK(e2 && e2->n_bias == 2 && e && e2->bias[0] == e->bias[0] && e2->bias[1] == e->bias[1],
+	      "bias correction: the file round-trips it: %s", buf);
+	thresholds_free(t2);
+	free(buf);
+	ir_graph_free(q);
+	thresholds_free(th);
+	search_free(x);
+	stats_free(s);
+	ir_graph_free(g);
+}
+
 static void test_fake_quant(void)
 {
 	struct ir_graph *g = model(model_c);
@@ -326,9 +404,9 @@ int main(void)
 		perror("mkdtemp");
 		return 1;
 	}
-	const char *names[] = {"a", "b", "c", "m"};
-	char sub[4][64];
-	for (int i = 0; i < 4; i++) {
+	const char *names[] = {"a", "b", "c", "m", "e"};
+	char sub[5][64];
+	for (int i = 0; i < 5; i++) {
 		snprintf(sub[i], sizeof sub[i], "%s/%s", dir, names[i]);
 		if (mkdir(sub[i], 0700) < 0) {
 			perror(sub[i]);
@@ -340,6 +418,7 @@ int main(void)
 	run_default("step 3 (outliers)", model_d, gen_outliers, 3, sub[2]);
 	test_mix(sub[3]);
 	test_fake_quant();
+	test_bias_correction(sub[4]);
 	char *rm = xasprintf("rm -rf '%s'", dir);
 	if (system(rm) != 0)
 		printf("test_search: could not remove %s\n", dir);
