@@ -13,10 +13,14 @@
 #
 # Each row is a ptq.mk TAG: max, percentile and kl with per-channel
 # weights, symmetric and asymmetric, and the default and mix strategies
-# (calib-search judges their candidates on the first 8 calibration samples).
+# (calib-search judges their candidates on the first 8 calibration samples),
+# then the best single method with bias correction. det is built a second
+# time for bpu-l, which has int16: every activation int16 (--int16), with
+# and without bias correction, and mix lifting its 32 most sensitive
+# activations to int16.
 #
 # Needs the models (make models), the tools on PATH, imagemagick and fonts
-# (make deps). Takes about 1.5 minutes on 2 cores; writes everything under OUT (default
+# (make deps). Takes about 5 minutes on 2 cores; writes everything under OUT (default
 # build/accuracy) and the table to OUT/summary.md.
 set -eu
 out=${1:-build/accuracy}
@@ -75,13 +79,21 @@ percentile-asym percentile --per-channel --asymmetric
 kl-sym kl --per-channel
 kl-asym kl --per-channel --asymmetric
 default default -j 2
-mix mix -j 2"
-# build MODEL-NAME ONNX SHAPE MARCH: one ptq.mk build per run
+mix mix -j 2
+percentile-asym-bc percentile --per-channel --asymmetric --bias-correction"
+# on bpu-l (det only)
+runs_l="int16 max --per-channel --int16
+int16-bc max --per-channel --int16 --bias-correction
+mix16-bc mix -j 2 --int16-sensitive 32 --bias-correction"
+# build NAME DATA ONNX SHAPE MARCH RUNS: one ptq.mk build per run into
+# OUT/NAME, calibrated on OUT/DATA-cal, judged on OUT/DATA-held
 build() {
-	echo "$runs" | while read -r tag m flags; do
-		[ "$m" = default ] || [ "$m" = mix ] && flags="$flags --data $out/$1-cal"
-		make --no-print-directory -s -f "$repo/pipelines/ptq.mk" MODEL="$models/$2.onnx" \
-			INPUT_SHAPE="x=$3" MARCH="$4" CAL="$out/$1-cal" HELD="$out/$1-held" \
+	echo "$6" | while read -r tag m flags; do
+		case "$m $flags" in
+		default* | mix* | *--bias-correction*) flags="$flags --data $out/$2-cal" ;;
+		esac
+		make --no-print-directory -s -f "$repo/pipelines/ptq.mk" MODEL="$models/$3.onnx" \
+			INPUT_SHAPE="x=$4" MARCH="$5" CAL="$out/$2-cal" HELD="$out/$2-held" \
 			METHOD="$m" TAG="$tag" CALIB_FLAGS="$flags" OUT="$out/$1" 2>"$out/$1.log" ||
 			{ cat "$out/$1.log" >&2; exit 1; }
 	done
@@ -94,12 +106,15 @@ chosen() { sed -n 's/^choice "\(.*\)"$/\1/p' "$1"; }
 # the same, short: "percentile=0.99995 per-channel asymmetric, 9 sensitive chosen per node"
 what() { chosen "$1" | sed 's/, cosine.*//; s/^default: //; s/^mix: //'; }
 
-build cls ch_ppocr_mobile_v2.0_cls_infer 1x3x48x192 bpu-s
-build det ch_PP-OCRv4_det_infer 1x3x640x640 bpu-s
-for tag in $(echo "$runs" | cut -d ' ' -f 1); do
-	d=$out/det/$tag
-	[ -s "$d/accuracy-text.txt" ] ||
-		ir-diff "$out/det/part.ir" "$d/quant.ir" --data "$out/det-held/text" > "$d/accuracy-text.txt"
+build cls cls ch_ppocr_mobile_v2.0_cls_infer 1x3x48x192 bpu-s "$runs"
+build det det ch_PP-OCRv4_det_infer 1x3x640x640 bpu-s "$runs"
+build det-l det ch_PP-OCRv4_det_infer 1x3x640x640 bpu-l "$runs_l"
+for dir in det det-l; do
+	for d in "$out/$dir"/*/; do
+		d=${d%/}
+		[ -s "$d/accuracy-text.txt" ] ||
+			ir-diff "$out/$dir/part.ir" "$d/quant.ir" --data "$out/det-held/text" > "$d/accuracy-text.txt"
+	done
 done
 
 {
@@ -109,11 +124,21 @@ done
 		case $tag in
 		*-sym) label="${tag%-sym}, per-channel" ;;
 		*-asym) label="${tag%-asym}, per-channel, asymmetric" ;;
+		*-asym-bc) label="${tag%-asym-bc}, per-channel, asymmetric, bias correction" ;;
 		*) label="$tag strategy (cls chose: $(what "$out/cls/$tag/thresholds.txt"); det chose: $(what "$out/det/$tag/thresholds.txt"))" ;;
 		esac
 		label=$(echo "$label" | sed 's/^percentile/percentile 0.99995/')
 		echo "| $label | $(cosine "$out/cls/$tag/accuracy.txt") | $(top1 "$out/cls/$tag/accuracy.txt") |" \
 			"$(cosine "$out/det/$tag/accuracy.txt") | $(cosine "$out/det/$tag/accuracy-text.txt") |"
+	done
+	for tag in $(echo "$runs_l" | cut -d ' ' -f 1); do
+		case $tag in
+		int16) label="bpu-l: every activation int16 (--int16, max)" ;;
+		int16-bc) label="bpu-l: every activation int16, bias correction" ;;
+		mix16-bc) label="bpu-l: mix, 32 most sensitive int16, bias correction (chose: $(what "$out/det-l/$tag/thresholds.txt"))" ;;
+		esac
+		echo "| $label | | | $(cosine "$out/det-l/$tag/accuracy.txt") |" \
+			"$(cosine "$out/det-l/$tag/accuracy-text.txt") |"
 	done
 } > "$out/summary.md"
 cat "$out/summary.md"
