@@ -314,12 +314,15 @@ int main(int argc, char **argv)
 				static const char *mname[] = {"max", "percentile", "kl", "skip"};
 				for (int i = 0; i < m.n; i++) {
 					const struct search_sens *e = &m.sens[i];
-					char ch[64] = "-";
+					char ch[112] = "-";
 					if (e->choice_method >= 0)
 						snprintf(ch, sizeof ch, "%s (%.6f)",
 							 mname[e->choice_method], e->choice_cosine);
-					if (i < m.int16)
+					if (e->int16)
 						snprintf(ch + strlen(ch), sizeof ch - strlen(ch), " int16");
+					else if (e->int16_refused)
+						snprintf(ch + strlen(ch), sizeof ch - strlen(ch),
+							 " (int16 not allowed by the march)");
 					cat(&comment, "%-4d  %-40.40s  %-34.34s  %.6f    %-9s  %s\n", i + 1,
 					    e->node, g->tensors[e->tensor]->name, e->cosine,
 					    e->sensitive ? "yes" : "", ch);

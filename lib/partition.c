@@ -428,8 +428,12 @@ int partition_run(struct ir_graph *g, const struct march *m, const struct nodein
 			free(n->reason);
 			n->reason = p.reason[i];
 			p.reason[i] = NULL;
-			if (p.int32[i])
+			if (p.int32[i]) {
 				ir_attr_set_int(n, "output_int32", 1);
+				if (n->qtype && !strcmp(n->qtype, "int16"))
+					warn("node \"%s\": node-info dtype=int16 has no effect: as the "
+					     "model's tail Conv it hands the CPU int32 accumulators", n->name);
+			}
 		}
 		split_tail_activations(&p);
 		add_conversions(g);

@@ -689,8 +689,23 @@ int search_mix(struct search_ctx *x, const struct search_cand *base, double sens
 	}
 	/* int16 for the most sensitive */
 	for (int i = 0; i < n && m->int16 < int16_k; i++) {
-		/* int16's 65 536 levels keep the whole range: max, nothing clipped */
-		calib_entry_int16(th_find_mut(mix, g->tensors[m->sens[i].tensor]->name, 0), x->s);
+		/* int16's 65 536 levels keep the whole range: max, nothing clipped;
+		 * a tensor the march cannot make int16 (a node without int16=yes
+		 * writes or reads it) is passed over */
+		struct th_entry *e = th_find_mut(mix, g->tensors[m->sens[i].tensor]->name, 0);
+		struct thresholds *keep = th_dup(mix);
+		calib_entry_int16(e, x->s);
+		struct ir_graph *q = ir_graph_clone(g);
+		int ok = q && quantize_graph(q, mix) == 0;
+		ir_graph_free(q);
+		if (!ok) {
+			entry_copy(e, thresholds_find(keep, e->name, 0));
+			thresholds_free(keep);
+			m->sens[i].int16_refused = 1;
+			continue;
+		}
+		thresholds_free(keep);
+		m->sens[i].int16 = 1;
 		m->int16++;
 	}
 	free(mix->method);

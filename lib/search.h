@@ -81,6 +81,8 @@ struct search_sens {
 	int sensitive;
 	int choice_method;         /* mix: the method kept for it (enum calib_method), or -1 */
 	double choice_cosine;      /* the whole model's cosine with that choice */
+	int int16;                 /* mix lifted it to int16 */
+	int int16_refused;         /* ... would have, but the march does not allow it */
 };
 
 struct search_mix {

@@ -354,3 +354,27 @@ same_runs() {
 	ir-run -i x=data/s_07.npy -o f part.ir
 	npy-cmp -q --min-cosine 0.9999 --atol 0.01 fast/prob.npy f/prob.npy
 }
+
+@test "int16: node-info dtype=int16 on the tail Conv is a warning: it keeps its int32 output" {
+	printf 'fc dtype=int16\n' > ni.txt
+	run --separate-stderr ir-partition --march bpu-l --node-info ni.txt -o pn.ir fused.ir
+	assert_success
+	[[ $stderr == *'node "fc": node-info dtype=int16 has no effect'*'int32 accumulators'* ]]
+	ir-dis pn.ir | grep -q '^node fc Conv(.*output_int32=1'
+}
+
+@test "int16: mix passes over a tensor the march cannot make int16 and lifts the next one" {
+	# bpu-l without int16 for HardSigmoid: se.gate (rank 1 here) cannot be int16
+	sed 's/^op HardSigmoid \(.*\) int16=yes/op HardSigmoid \1 int16=no/' \
+		"$REPO/formats/march/bpu-l.march" > nohs.march
+	grep -q '^op HardSigmoid .*int16=no' nohs.march
+	ir-partition --march ./nohs.march -o pn.ir fused.ir 2>/dev/null
+	calib-stats pn.ir --data data -o pn.stats
+	run --separate-stderr calib-search pn.ir --stats pn.stats --data data --method mix \
+		--int16-sensitive 2 --eval-samples 3 -o mix.txt
+	assert_success
+	[[ $stderr == *"(int16 not allowed by the march)"* ]]
+	[ "$(grep -c '^act .*dtype=int16' mix.txt)" -eq 2 ]
+	! grep -q '^act se.gate .*dtype=int16' mix.txt
+	ir-quant --thresholds mix.txt pn.ir -o q.ir
+}
