@@ -573,7 +573,8 @@ static inline int64_t clamp64(int64_t v, int64_t lo, int64_t hi)
  * arithmetic on int8 values (zero points in int8, so |q - z| <= 255), in
  * int32 lanes through the exact decompositions below when the shift allows,
  * else in int64 (QAdd's t < 2^40, QMul's product of two differences in
- * int32, requantized in int64), all of which gcc vectorizes.
+ * int32, requantized in int64), all of which gcc vectorizes. Rows with an
+ * int16 operand or output take ew_row_wide, in int64 lanes.
  */
 struct ew {
 	const struct ir_tensor *at, *bt, *yt;
@@ -590,6 +591,7 @@ struct ew {
 	struct qmul q;            /* QMul */
 	int r;
 	int mul;
+	int mul32;                /* wide QMul: |(a - za)(b - zb)| < 2^31 for any operands */
 };
 
 /* The operand's element stride for output dim d (0 where it broadcasts). */
@@ -692,11 +694,14 @@ static inline int8_t mul32_one(int32_t a, int32_t b, int32_t za, int32_t zb, int
 #define ADD32_ONE(av, bv) add32_one(av, bv, za, zb, mah, mal, mbh, mbl, c32, sh, lo2, hi2, zy2)
 #define MUL_ONE(av, bv) mul_one(av, bv, za, zb, m, rnd, r, zy, lo, hi)
 
-/* Widens n int8 or int16 values (one value when !full) into int32. */
+/* Widens n int8 or int16 values into int32 (one value repeated n times
+ * when !full, so that the row loops read every operand contiguously). */
 static void widen(const char *src, int es, int full, int32_t *restrict d, int64_t n)
 {
 	if (!full) {
-		d[0] = es == 1 ? *(const int8_t *)src : *(const int16_t *)src;
+		int32_t v = es == 1 ? *(const int8_t *)src : *(const int16_t *)src;
+		for (int64_t i = 0; i < n; i++)
+			d[i] = v;
 		return;
 	}
 	if (es == 1) {
@@ -724,33 +729,99 @@ static void narrow(const int32_t *restrict v, char *dst, int es, int64_t n)
 	}
 }
 
-/* Any mix of int8 and int16 operands and output: the operands widened to
- * int32, the reference's arithmetic in int64 (QAdd's t below 2^48; QMul's
- * product requantized with q_requant_wide), stored narrowed. */
+/* The wide rows' arithmetic on one pair of values (see ew_row_wide), by
+ * value so that gcc vectorizes it in int64 lanes. */
+static inline int32_t addw_one(int32_t a, int32_t b, int32_t za, int32_t zb, int32_t ma,
+			       int32_t mb, int64_t rnd, int r, int64_t zy, int64_t lo, int64_t hi)
+{
+	int64_t t = (int64_t)(a - za) * ma + (int64_t)(b - zb) * mb;
+	return (int32_t)clamp64(((t + rnd) >> r) + zy, lo, hi);
+}
+
+static inline int32_t mulw_one(int32_t a, int32_t b, int32_t za, int32_t zb, int32_t m,
+			       int64_t rnd, int r, int64_t zy, int64_t lo, int64_t hi)
+{
+	int32_t p = (a - za) * (b - zb);
+	return (int32_t)clamp64((((int64_t)p * m + rnd) >> r) + zy, lo, hi);
+}
+
+#define ADDW_ONE(av, bv) addw_one(av, bv, za, zb, ma, mb, rnd, r, zy, lo, hi)
+#define MULW_ONE(av, bv) mulw_one(av, bv, za, zb, m, rnd, r, zy, lo, hi)
+/* y16[0..n) = ONE(a, b) for int16 operands, each contiguous or one value */
+#define EW16_ROW(ONE)                                                                      \
+	do {                                                                               \
+		if (fa && fb) {                                                            \
+			IVDEP for (int64_t i = 0; i < n; i++) y16[i] = (int16_t)ONE(a16[i], b16[i]); \
+		} else if (fa) {                                                           \
+			const int32_t bv = b16[0];                                         \
+			IVDEP for (int64_t i = 0; i < n; i++) y16[i] = (int16_t)ONE(a16[i], bv); \
+		} else if (fb) {                                                           \
+			const int32_t av = a16[0];                                         \
+			IVDEP for (int64_t i = 0; i < n; i++) y16[i] = (int16_t)ONE(av, b16[i]); \
+		} else {                                                                   \
+			const int16_t v = (int16_t)ONE(a16[0], b16[0]);                    \
+			for (int64_t i = 0; i < n; i++) y16[i] = v;                        \
+		}                                                                          \
+	} while (0)
+
+/* Any mix of int8 and int16 operands and output, the reference's
+ * arithmetic in int64. QAdd's terms are int32 differences (|a - za| <
+ * 2^17) times int32 multipliers, exact int64 products (|t| < 2^49). QMul's
+ * product p = (a - za)(b - zb): when the operands' ranges keep |p| below
+ * 2^31 (e->mul32: int16 by int16 with zero points 0 gives 2^30), p is exact
+ * in int32 and q_requant_wide is q_requant, the int64 product p m (|p m| <
+ * 2^62) rounded and shifted; v + zy clamped to [lo, hi] is q_requant_out's
+ * q_sat (its clamp at 2^62 cannot act). Otherwise q_requant_wide itself,
+ * one value at a time. All-int16 rows read and write the tensors directly;
+ * any other mix goes through int32 copies of the operands (widen, narrow). */
 static void ew_row_wide(const struct ew *e, const char *a, int fa, const char *b, int fb, char *y,
 			int64_t n)
 {
+	if (e->ea == 2 && e->eb == 2 && e->ey == 2 && (!e->mul || e->mul32)) {
+		/* all int16 (the int16 models' case): the same arithmetic straight
+		 * from the operands, without the int32 copies */
+		const int16_t *restrict a16 = (const int16_t *)a, *restrict b16 = (const int16_t *)b;
+		int16_t *restrict y16 = (int16_t *)y;
+		const int32_t za = e->za, zb = e->zb;
+		const int64_t zy = e->zy, lo = e->lo, hi = e->hi;
+		if (e->mul) {
+			const int32_t m = e->q.m;
+			const int r = e->q.r;
+			const int64_t rnd = r ? (int64_t)1 << (r - 1) : 0;
+			EW16_ROW(MULW_ONE);
+		} else {
+			const int32_t ma = (int32_t)e->ma, mb = (int32_t)e->mb;
+			const int r = e->r;
+			const int64_t rnd = r ? (int64_t)1 << (r - 1) : 0;
+			EW16_ROW(ADDW_ONE);
+		}
+		return;
+	}
 	int32_t *buf = ir_scratch(sizeof(int32_t) * 3 * (size_t)(n + 1));
 	int32_t *restrict av = buf, *restrict bv = buf + n + 1, *restrict yv = bv + n + 1;
 	widen(a, e->ea, fa, av, n);
 	widen(b, e->eb, fb, bv, n);
-	const int64_t za = e->za, zb = e->zb, zy = e->zy, lo = e->lo, hi = e->hi;
-	const int64_t sa = fa, sb = fb;
-	if (e->mul) {
+	const int32_t za = e->za, zb = e->zb;
+	const int64_t zy = e->zy, lo = e->lo, hi = e->hi;
+	if (e->mul && e->mul32) {
+		const int32_t m = e->q.m;
+		const int r = e->q.r;
+		const int64_t rnd = r ? (int64_t)1 << (r - 1) : 0;
+		IVDEP for (int64_t i = 0; i < n; i++)
+			yv[i] = MULW_ONE(av[i], bv[i]);
+	} else if (e->mul) {
 		for (int64_t i = 0; i < n; i++) {
-			int64_t p = (av[i * sa] - za) * (bv[i * sb] - zb);
+			int64_t p = (int64_t)(av[i] - za) * (bv[i] - zb);
 			yv[i] = (int32_t)clamp64(
 				clamp64(q_requant_wide(p, e->q), -((int64_t)1 << 40), (int64_t)1 << 40) + zy,
 				lo, hi);
 		}
 	} else {
-		const int64_t ma = e->ma, mb = e->mb;
+		const int32_t ma = (int32_t)e->ma, mb = (int32_t)e->mb;
 		const int r = e->r;
 		const int64_t rnd = r ? (int64_t)1 << (r - 1) : 0;
-		IVDEP for (int64_t i = 0; i < n; i++) {
-			int64_t t = (av[i * sa] - za) * ma + (bv[i * sb] - zb) * mb;
-			yv[i] = (int32_t)clamp64(((t + rnd) >> r) + zy, lo, hi);
-		}
+		IVDEP for (int64_t i = 0; i < n; i++)
+			yv[i] = ADDW_ONE(av[i], bv[i]);
 	}
 	narrow(yv, y, e->ey, n);
 }
@@ -905,6 +976,14 @@ static int ew_run(const struct ir_kctx *k, int mul)
 	/* the wide rows' int64 sums: |a - za| < 2^17 */
 	if (e.wide && (e.za < -65536 || e.za > 65536 || e.zb < -65536 || e.zb > 65536))
 		return -1;
+	if (e.wide && mul) {
+		int32_t alo, ahi, blo, bhi;
+		type_range(e.at->dtype, &alo, &ahi);
+		type_range(e.bt->dtype, &blo, &bhi);
+		int64_t da = ahi - e.za > e.za - alo ? ahi - e.za : e.za - alo;
+		int64_t db = bhi - e.zb > e.zb - blo ? bhi - e.zb : e.zb - blo;
+		e.mul32 = da * db <= INT32_MAX;
+	}
 	e.ny = ir_tensor_numel(e.yt);
 	if (e.ny == 0)
 		return 0;

@@ -22,8 +22,12 @@
  * int16 passes, to int8 and int16 outputs (1x1, 3x3 to 7x7, depthwise and
  * grouped, padded, strides 2 and 3, dilated, rows wider than a band, more
  * than 511 taps so that the int32 lanes are carried into int64, and extreme
- * inputs whose sums pass 2^31, the 128-bit requantization) plus 40 random
- * shapes; an int8 input to an int16 output; QAdd/QSub/QMul over every mix of
+ * inputs whose sums pass 2^31, the 128-bit requantization; the fast paths
+ * on either side of their thresholds: rows16 and dot16 at 127 and 128 taps,
+ * sums that stay in int32 at 511 taps and carry at 512, huge biases that
+ * take the int64 epilogue, depthwise 1x1, 3x3 and 5x5) plus 40 random
+ * shapes; QConvTranspose with an int16 input (weights of -128, huge
+ * biases); an int8 input to an int16 output; QAdd/QSub/QMul over every mix of
  * int8 and int16 operands and output with each broadcast; QLut with an int16
  * input (1025 knots, to int16 or int8 entries, the range's ends and the
  * knots) and an int8 input with int16 entries; QRequant int8 <-> int16 and
@@ -430,6 +434,31 @@ static void test_qconv(void)
 		{{"i16 3x3 big (units) -> i16", 2, 32, 64, 70, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, X16, 0, 0}, {W8, IR_DTYPE_I16, 0}},
 		{{"i16 dw 3x3 big (units) -> i8", 1, 32, 64, 64, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 32, 1, 0, 0, X16, -3, 0}, {W8, IR_DTYPE_I8, 0}},
 		{{"i16 3x3 s2 big (units) -> i16", 1, 3, 128, 128, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, X16, 0, 0}, {W8, IR_DTYPE_I16, 0}},
+		/* the int16 paths of k_qconv.c: rows16 below 128 taps, dot16 from
+		 * 128 (carrying only when 2^15 sum |w| passes 2^31), depthwise;
+		 * channels whose bias and sums may pass int32 (huge bias, extreme
+		 * inputs) take the int64 epilogue */
+		{{"i16 pointwise K=127 (rows16) -> i8", 1, 127, 9, 11, 10, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0, X16, 3, 0}, {W8, IR_DTYPE_I8, 0}},
+		{{"i16 pointwise K=128 (dot16) -> i16", 1, 128, 9, 11, 10, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0, X16, 0, 0}, {W8, IR_DTYPE_I16, 0}},
+		{{"i16 pointwise K=16 huge bias -> i16", 1, 16, 7, 9, 24, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 2, 0, 0, X16, 0, 0}, {W8, IR_DTYPE_I16, 0}},
+		{{"i16 pointwise K=200 huge bias -> i8", 1, 200, 5, 7, 30, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 2, 0, 0, X16, 9, 0}, {W8, IR_DTYPE_I8, 0}},
+		{{"i16 pointwise K=320 big (bands) -> i16", 1, 320, 40, 40, 36, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0, X16, 0, 0}, {W8, IR_DTYPE_I16, 0}},
+		{{"i16 pointwise K=24 big (bands) -> i16", 2, 24, 50, 70, 20, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0, X16, 0, 0}, {W8, IR_DTYPE_I16, 0}},
+		{{"i16 1x1 maps K=24 (rows16) -> i16", 3, 24, 1, 1, 96, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0, X16, 0, 0}, {W8, IR_DTYPE_I16, 0}},
+		{{"i16 1x1 maps K=600 carried -> i8", 2, 600, 1, 1, 30, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0, X16, 0, 0}, {W8, IR_DTYPE_I8, 1}},
+		{{"i16 3x3 4 ch weights -128 (rows16) -> i8", 1, 4, 9, 10, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, X16, 5, 1}, {W8, IR_DTYPE_I8, 0}},
+		{{"i16 3x3 K=1152 carried huge bias -> i16", 1, 128, 9, 10, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 0, 0, X16, 0, 0}, {W8, IR_DTYPE_I16, 0}},
+		{{"i16 3x3 K=288 s2 dot16 big (bands) -> i8", 1, 32, 70, 90, 20, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, X16, -7, 0}, {W8, IR_DTYPE_I8, 0}},
+		{{"i16 extreme + 1x1 K=511 no bias (sums near 2^31) -> i16", 1, 511, 3, 4, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0, 0, 0, X16, 0, 0}, {W8, IR_DTYPE_I16, 1}},
+		{{"i16 extreme + 1x1 K=511 bias (past 2^31) -> i16", 1, 511, 3, 4, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0, X16, 0, 0}, {W8, IR_DTYPE_I16, 1}},
+		{{"i16 extreme - 1x1 K=512 (carried) -> i8", 1, 512, 3, 4, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0, X16, 0, 0}, {W8, IR_DTYPE_I8, 2}},
+		{{"i16 extreme - pointwise K=127 (rows16) -> i16", 1, 127, 5, 9, 6, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0, X16, 0, 0}, {W8, IR_DTYPE_I16, 2}},
+		{{"i16 extreme + 3x3 K=54 (rows16) -> i16", 1, 6, 7, 8, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, X16, 0, 0}, {W8, IR_DTYPE_I16, 1}},
+		{{"i16 dw 3x3 huge bias -> i8", 1, 6, 9, 13, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 6, 2, 0, 0, X16, -2, 0}, {W8, IR_DTYPE_I8, 0}},
+		{{"i16 extreme - dw 5x5 s2 -> i16", 1, 4, 11, 12, 4, 5, 5, 2, 2, 1, 1, 2, 2, 2, 2, 4, 1, 0, 0, X16, 0, 0}, {W8, IR_DTYPE_I16, 2}},
+		{{"i16 dw 5x5 s1 p2 -> i16", 1, 7, 12, 10, 7, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 7, 1, 0, 0, X16, 0, 0}, {W8, IR_DTYPE_I16, 0}},
+		{{"i16 dw 1x1 (scale) -> i16", 1, 24, 20, 21, 24, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 24, 1, 0, 0, X16, 0, 0}, {W8, IR_DTYPE_I16, 0}},
+		{{"i16 dw 3x3 s2 big (units) -> i16", 1, 8, 65, 67, 8, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 8, 1, 0, 0, X16, 0, 0}, {W8, IR_DTYPE_I16, 0}},
 		{{"i8 3x3 -> i16", 1, 8, 13, 17, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, IR_DTYPE_I8, 7, 0, 0}, {W8, IR_DTYPE_I16, 0}},
 		{{"i8 dw 3x3 s2 -> i16", 1, 5, 10, 11, 5, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 5, 1, 0, 0, IR_DTYPE_I8, -7, 0, 0}, {W8, IR_DTYPE_I16, 0}},
 		{{"i8 1x1 K=200 -> i16", 1, 200, 5, 7, 30, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0, IR_DTYPE_I8, 3, 0, 0}, {W8, IR_DTYPE_I16, 0}},
@@ -494,10 +523,11 @@ static void test_qconv(void)
 
 /* ---- QConvTranspose ------------------------------------------------------------ */
 
-/* xdt, ydt: the input's and the output's types (ydt 0: the input's). */
+/* xdt, ydt: the input's and the output's types (ydt 0: the input's); w128:
+ * weights include -128; huge: biases anywhere in int32. */
 static void convt_case1(const char *name, int nb, int c, int h, int w, int m, int kh, int kw,
 			int s, int d, int pad, int opad, int group, int int32_out, int zx, int zy,
-			enum ir_dtype xdt, enum ir_dtype ydt)
+			enum ir_dtype xdt, enum ir_dtype ydt, int w128, int huge)
 {
 	struct ir_graph *g = ir_graph_new("t");
 	int64_t xd[4] = {nb, c, h, w}, wd[4] = {c, m / group, kh, kw}, bd[1] = {m};
@@ -505,8 +535,10 @@ static void convt_case1(const char *name, int nb, int c, int h, int w, int m, in
 		ydt = xdt;
 	int x = add_act(g, "x", xdt, 4, xd, zx, 0.05f);
 	int wt = ir_const_add(g, "w", IR_DTYPE_I8, 4, wd,
-			      rand_ints(IR_DTYPE_I8, ir_shape_numel(4, wd), -127, 127));
-	int b = ir_const_add(g, "b", IR_DTYPE_I32, 1, bd, rand_ints(IR_DTYPE_I32, m, -200000, 200000));
+			      rand_ints(IR_DTYPE_I8, ir_shape_numel(4, wd), w128 ? -128 : -127, 127));
+	int b = ir_const_add(g, "b", IR_DTYPE_I32, 1, bd,
+			     huge ? rand_ints(IR_DTYPE_I32, m, INT32_MIN, INT32_MAX)
+				  : rand_ints(IR_DTYPE_I32, m, -200000, 200000));
 	struct ir_node *n = ir_node_add(g, "convt", IR_OP_QCONV_TRANSPOSE);
 	ir_node_add_input(n, x);
 	ir_node_add_input(n, wt);
@@ -544,16 +576,25 @@ static void convt_case1(const char *name, int nb, int c, int h, int w, int m, in
 	ir_graph_free(g);
 }
 
+static void convt_case16x(const char *name, int nb, int c, int h, int w, int m, int kh, int kw,
+			  int s, int d, int pad, int opad, int group, int int32_out, int zx, int zy,
+			  enum ir_dtype xdt, enum ir_dtype ydt, int w128, int huge)
+{
+	char n32[160];
+	convt_case1(name, nb, c, h, w, m, kh, kw, s, d, pad, opad, group, int32_out, zx, zy, xdt,
+		    ydt, w128, huge);
+	snprintf(n32, sizeof n32, "%s (int32 out)", name);
+	if (!int32_out)
+		convt_case1(n32, nb, c, h, w, m, kh, kw, s, d, pad, opad, group, 1, zx, zy, xdt, ydt,
+			    w128, huge);
+}
+
 static void convt_case16(const char *name, int nb, int c, int h, int w, int m, int kh, int kw,
 			 int s, int d, int pad, int opad, int group, int int32_out, int zx, int zy,
 			 enum ir_dtype xdt, enum ir_dtype ydt)
 {
-	char n32[160];
-	convt_case1(name, nb, c, h, w, m, kh, kw, s, d, pad, opad, group, int32_out, zx, zy, xdt,
-		    ydt);
-	snprintf(n32, sizeof n32, "%s (int32 out)", name);
-	if (!int32_out)
-		convt_case1(n32, nb, c, h, w, m, kh, kw, s, d, pad, opad, group, 1, zx, zy, xdt, ydt);
+	convt_case16x(name, nb, c, h, w, m, kh, kw, s, d, pad, opad, group, int32_out, zx, zy, xdt,
+		      ydt, 0, 0);
 }
 
 static void convt_case(const char *name, int nb, int c, int h, int w, int m, int kh, int kw,
@@ -586,6 +627,12 @@ static void test_qconv_transpose(void)
 	convt_case16("convT i16 many channels (carried) -> i16", 1, 700, 5, 6, 7, 2, 2, 2, 1, 0, 0, 1, 0, 0, 0, I16, I16);
 	convt_case16("convT i16 big (units) -> i16", 1, 16, 40, 40, 16, 2, 2, 2, 1, 0, 0, 1, 0, 0, 0, I16, I16);
 	convt_case16("convT i8 2x2 s2 -> i16", 1, 24, 20, 21, 24, 2, 2, 2, 1, 0, 0, 1, 0, 7, 0, I8, I16);
+	/* the int16 rows path: weights of -128, biases that pass int32 with the
+	 * sums (the int64 epilogue), one output channel over a wide plane */
+	convt_case16x("convT i16 2x2 s2 weights -128 -> i16", 1, 24, 20, 21, 24, 2, 2, 2, 1, 0, 0, 1, 0, 0, 0, I16, I16, 1, 0);
+	convt_case16x("convT i16 3x3 s2 p1 huge bias -> i8", 1, 16, 9, 8, 12, 3, 3, 2, 1, 1, 1, 1, 0, 0, 5, I16, I8, 0, 1);
+	convt_case16x("convT i16 4x4 s2 p1 huge bias, -128 -> i16", 2, 8, 7, 9, 6, 4, 4, 2, 1, 1, 0, 2, 0, 0, 0, I16, I16, 1, 1);
+	convt_case16("convT i16 2x2 s2 one channel -> i16", 1, 24, 33, 70, 1, 2, 2, 2, 1, 0, 0, 1, 0, 0, 0, I16, I16);
 }
 
 /* ---- QAdd, QSub, QMul -------------------------------------------------------- */
