@@ -104,27 +104,36 @@ quant_prepare() {
 		calib-search "$out/$tag.part.ir" --stats "$out/$tag.stats" --method max --per-channel \
 			-o "$out/$tag.th"
 		ir-quant --thresholds "$out/$tag.th" "$out/$tag.part.ir" -o "$out/$tag.q.ir"
+		# every activation int16 (bpu-l), the same samples
+		onnx2ir --input-shape "x=$shape" "$onnx" | ir-fuse |
+			ir-partition --march bpu-l -o "$out/$tag.part-l.ir" 2> "$out/$tag.partition-l.log"
+		calib-stats "$out/$tag.part-l.ir" --data "$cal" -o "$out/$tag.l.stats"
+		calib-search "$out/$tag.part-l.ir" --stats "$out/$tag.l.stats" --method max --per-channel \
+			--int16 -o "$out/$tag.th16"
+		ir-quant --thresholds "$out/$tag.th16" "$out/$tag.part-l.ir" -o "$out/$tag.q16.ir"
 	done
 }
 
 quant_table() {
-	printf '%-4s %-12s %10s %10s %8s\n' model input float_ms int8_ms ratio
+	printf '%-4s %-12s %10s %10s %8s %10s %8s\n' model input float_ms int8_ms ratio int16_ms ratio
 	echo "$QSPECS" | while read -r spec; do
 		set -- $spec
 		tag=$1 shape=$3 photo=$6
 		shift 6
 		image "$photo" "$@"
-		best_f= best_q=
+		best_f= best_q= best_h=
 		r=0
 		while [ $r -lt "$ROUNDS" ]; do
 			f=$(measure "$out/float" ir-run -i "x=$out/in.npy" --threads 1 --bench "$RUNS" "$out/$tag.part.ir")
 			q=$(measure "$out/int8" ir-run -i "x=$out/in.npy" --threads 1 --bench "$RUNS" "$out/$tag.q.ir")
+			h=$(measure "$out/int16" ir-run -i "x=$out/in.npy" --threads 1 --bench "$RUNS" "$out/$tag.q16.ir")
 			[ -z "$best_f" ] || [ "$(echo "$f < $best_f" | bc)" = 1 ] && best_f=$f
 			[ -z "$best_q" ] || [ "$(echo "$q < $best_q" | bc)" = 1 ] && best_q=$q
+			[ -z "$best_h" ] || [ "$(echo "$h < $best_h" | bc)" = 1 ] && best_h=$h
 			r=$((r + 1))
 		done
-		printf '%-4s %-12s %10.3f %10.3f %8.2f\n' "$tag" "$shape" "$best_f" "$best_q" \
-			"$(echo "$best_q / $best_f" | bc -l)"
+		printf '%-4s %-12s %10.3f %10.3f %8.2f %10.3f %8.2f\n' "$tag" "$shape" "$best_f" "$best_q" \
+			"$(echo "$best_q / $best_f" | bc -l)" "$best_h" "$(echo "$best_h / $best_f" | bc -l)"
 	done
 }
 
@@ -144,7 +153,7 @@ if [ -n "${OPENBLAS_CORETYPE:-}" ]; then
 fi
 
 echo
-echo "int8 (ir-quant) vs float (ir-run on the partitioned IR), single thread, best median of $ROUNDS rounds x $RUNS runs; ratio = int8 / float (lower is better); calibration: 8 noise images, max, per channel"
+echo "int8 and int16 (ir-quant; int16: every activation, bpu-l) vs float (ir-run on the partitioned IR), single thread, best median of $ROUNDS rounds x $RUNS runs; ratio = integer / float (lower is better); calibration: 8 noise images, max, per channel"
 quant_prepare
 echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-(unset)}:"
 quant_table
@@ -161,7 +170,7 @@ fi
 # time of each (other load on a shared machine only ever adds time). Target:
 # speed-up >= 1.8 on 2 cores. Every result must be the unsharded calib-stats
 # output byte for byte.
-CALIB_ROUNDS=${CALIB_ROUNDS:-3}
+CALIB_ROUNDS=${CALIB_ROUNDS:-5}
 calib_bench() {
 	part=$out/det.part.ir cal=$out/cal64-det
 	if [ ! -f "$part" ]; then
