@@ -78,42 +78,73 @@ int k_layer_norm(const struct ir_kctx *k)
 	return 0;
 }
 
-/* Quantize and Dequantize (formats/numerics.md). Before ir-quant gives the
+/*
+ * Quantize and Dequantize (formats/numerics.md). Before ir-quant gives the
  * integer side its quant parameters they pass f32 through (and may run in
  * place). A Dequantize of a per-channel i32 tensor (a tail Conv's
- * accumulators) scales each channel of axis 1 by its own scale. */
+ * accumulators) scales each channel of axis 1 by its own scale.
+ *
+ * Quantize to i8 and i16, vectorizable, gives q_quantize's bits
+ * (tests/unit/test_qkernels.c compares them element by element):
+ *   - v = x / s is the same correctly rounded f32 division (vdivps rounds
+ *     like divss; gcc does not turn it into a reciprocal without
+ *     -ffast-math);
+ *   - clamping v to [Tmin - z, Tmax - z] before rounding gives the same
+ *     integer as saturating after. The bounds are integers, exact in f32
+ *     (|Tmin - z|, |Tmax - z| <= 2^16 for z within the type's range), so
+ *     rne leaves them unchanged, and rne is monotone: v <= Tmin - z gives
+ *     rne(v) <= Tmin - z, which saturates to Tmin, while the clamped value
+ *     rounds to Tmin - z itself; likewise at the top; in between the clamp
+ *     changes nothing and rne(v) + z needs no saturation. +-inf and the
+ *     quotients beyond 4e18, which q_quantize saturates first, land on the
+ *     bounds too;
+ *   - NaN becomes 0 before rounding, i.e. z, which is within the range
+ *     (q_quantize's sat(z));
+ *   - rintf is nearbyintf (rne) in the default rounding mode, and gcc
+ *     inlines it (vrndscaleps), then converts the exact integer.
+ * i32 (which only a hand-written IR has: ir-quant writes i8 and i16) keeps
+ * q_quantize itself, its bounds not being exact in f32. Once quantized, the
+ * input (f32) and output never share memory (the executor runs a node in
+ * place only when the types match), hence restrict.
+ */
+#define QUANTIZE_LOOP(T, TMIN, TMAX)                                                           \
+	do {                                                                                   \
+		T *restrict o = k->out[0];                                                     \
+		const float lo = (float)((TMIN) - z), hi = (float)((TMAX) - z);                \
+		for (int64_t i = 0; i < n; i++) {                                              \
+			float v = in[i] / s;                                                   \
+			v = v == v ? v : 0.0f;                                                 \
+			v = v < lo ? lo : v;                                                   \
+			v = v > hi ? hi : v;                                                   \
+			o[i] = (T)((int32_t)rintf(v) + z);                                     \
+		}                                                                              \
+	} while (0)
+
 int k_quantize(const struct ir_kctx *k)
 {
 	const struct ir_tensor *x = k->ti[0], *y = k->to[0];
 	int64_t n = ir_tensor_numel(x);
 	if (k->n->op == IR_OP_QUANTIZE && y->quant) {
-		const float *in = k->in[0];
+		const float *restrict in = k->in[0];
 		float s = y->quant->scale[0];
 		int32_t z = y->quant->zero_point ? y->quant->zero_point[0] : 0;
-		if (y->dtype == IR_DTYPE_I8 && z >= -128 && z <= 127) {
-			/* q_quantize, vectorizable: clamping the f32 quotient to
-			 * [-128 - z, 127 - z] (integers, exact in f32) before
-			 * rounding gives the same integer as saturating after, since
-			 * rounding is monotone; NaN goes to 0, i.e. to z; rintf is
-			 * nearbyintf in the default rounding mode */
-			int8_t *o = k->out[0];
-			const float lo = (float)(-128 - z), hi = (float)(127 - z);
-			for (int64_t i = 0; i < n; i++) {
-				float v = in[i] / s;
-				v = v == v ? v : 0.0f;
-				v = v < lo ? lo : v;
-				v = v > hi ? hi : v;
-				o[i] = (int8_t)((int32_t)rintf(v) + z);
-			}
-		} else if (y->dtype == IR_DTYPE_I8) {
-			int8_t *o = k->out[0];
+		if (y->dtype == IR_DTYPE_I8 && z >= -128 && z <= 127)
+			QUANTIZE_LOOP(int8_t, -128, 127);
+		else if (y->dtype == IR_DTYPE_I16 && z >= -32768 && z <= 32767)
+			QUANTIZE_LOOP(int16_t, -32768, 32767);
+		else if (y->dtype == IR_DTYPE_I8)
 			for (int64_t i = 0; i < n; i++)
-				o[i] = (int8_t)q_quantize(in[i], s, z, -128, 127);
-		} else {
-			int16_t *o = k->out[0];
+				((int8_t *)k->out[0])[i] = (int8_t)q_quantize(in[i], s, z, -128, 127);
+		else if (y->dtype == IR_DTYPE_I16)
 			for (int64_t i = 0; i < n; i++)
-				o[i] = (int16_t)q_quantize(in[i], s, z, -32768, 32767);
-		}
+				((int16_t *)k->out[0])[i] =
+					(int16_t)q_quantize(in[i], s, z, -32768, 32767);
+		else if (y->dtype == IR_DTYPE_I32)
+			for (int64_t i = 0; i < n; i++)
+				((int32_t *)k->out[0])[i] = q_quantize(in[i], s, z, INT32_MIN, INT32_MAX);
+		else
+			return ir_error("%sQuantize writes i8, i16 or i32, not %s", ir_node_ctx(k->n),
+					ir_dtype_name(y->dtype));
 		return 0;
 	}
 	if (k->n->op == IR_OP_DEQUANTIZE && x->quant) {

@@ -1030,15 +1030,51 @@ static void lut_unit(void *vj, int64_t u)
 		y[i] = (int8_t)t[x[i] + 128];
 }
 
-/* Any other mix: an int8 input indexing int16 entries, or an int16 input
- * interpolating (q_lut16) between the knots of an int8 or int16 table. */
+/*
+ * Any other mix: an int8 input indexing int16 entries, or an int16 input
+ * interpolating (q_lut16) between the knots of an int8 or int16 table.
+ *
+ * An int16 input has 65 536 possible values, and the interpolation at each
+ * is a function of the 1025 knots alone. So a tensor with at least as many
+ * elements as that tabulates it once, full[u] for every u = x + 32768, and
+ * then looks each element up like an int8 input (one gather from a table of
+ * int32, 256 KiB, which stays in L2), instead of gathering two knots per
+ * element and interpolating (two gathers from L1, then the arithmetic).
+ *
+ * Why the bits agree: the table is filled segment by segment, u = 64 i + f
+ * with i = 0 .. 1023 and f = 0 .. 63, as
+ *     full[64 i + f] = t[i] + (((t[i+1] - t[i]) * f + 32) >> 6)
+ * which is q_lut16(t, u - 32768) term for term: q_lut16 takes the same
+ * i = u >> 6 and f = u & 63 of that u, and the same int32 arithmetic on the
+ * same knots (the product is below 2^22, so it cannot wrap either way),
+ * whether the entries are int8 or int16. Filling it needs no gather: per
+ * segment the base t[i] and slope t[i+1] - t[i] are two scalars and f runs
+ * over 64 consecutive entries, which gcc vectorizes. The lookup moves that
+ * value to y unchanged, and it already lies within y's type (between t[i]
+ * and t[i+1]). Smaller tensors, for which filling 65 536 entries would
+ * cost more than it saves, interpolate each element with q_lut16 itself.
+ */
 struct lut16_job {
 	const void *x;
 	void *y;
 	int64_t n;
 	int xs, ys;               /* element sizes */
 	int32_t t[Q_LUT16_N + 1];
+	const int32_t *full;      /* int16 input: the interpolation at every input, or NULL */
 };
+
+#define LUT16_FULL (1 << 16)  /* entries of the full table: every int16 input */
+
+/* full[u] = q_lut16(t, u - 32768) for every u in 0 .. 65535 (see above). */
+static void lut16_tabulate(const int32_t *t, int32_t *restrict full)
+{
+	for (int i = 0; i < Q_LUT16_N - 1; i++) {
+		int32_t base = t[i], slope = t[i + 1] - t[i];
+		int32_t *restrict seg = full + i * Q_LUT16_STEP;
+		for (int f = 0; f < Q_LUT16_STEP; f++)
+			seg[f] = base + ((slope * f + Q_LUT16_STEP / 2) >> Q_LUT16_SHIFT);
+	}
+}
 
 static void lut16_unit(void *vj, int64_t u)
 {
@@ -1053,7 +1089,18 @@ static void lut16_unit(void *vj, int64_t u)
 		return;
 	}
 	const int16_t *restrict x = (const int16_t *)j->x + i0;
-	if (j->ys == 2) {
+	if (j->full) {
+		const int32_t *restrict full = j->full + 32768; /* indexed by x itself */
+		if (j->ys == 2) {
+			int16_t *restrict y = (int16_t *)j->y + i0;
+			IVDEP for (int64_t i = 0; i < n; i++)
+				y[i] = (int16_t)full[x[i]];
+		} else {
+			int8_t *restrict y = (int8_t *)j->y + i0;
+			IVDEP for (int64_t i = 0; i < n; i++)
+				y[i] = (int8_t)full[x[i]];
+		}
+	} else if (j->ys == 2) {
 		int16_t *restrict y = (int16_t *)j->y + i0;
 		IVDEP for (int64_t i = 0; i < n; i++)
 			y[i] = (int16_t)q_lut16(t, x[i]);
@@ -1078,8 +1125,15 @@ static int lut16_run(const struct ir_kctx *k)
 						   : ((const int16_t *)k->in[1])[i];
 	j->x = k->in[0], j->y = k->out[0], j->n = ir_tensor_numel(xt);
 	j->xs = (int)ir_dtype_size(xt->dtype), j->ys = (int)ir_dtype_size(yt->dtype);
+	int32_t *full = NULL;
+	if (j->xs == 2 && j->n >= LUT16_FULL) {
+		full = xmalloc(sizeof(int32_t) * LUT16_FULL);
+		lut16_tabulate(j->t, full);
+	}
+	j->full = full;
 	ir_parallel_for(ir_threads_for(k->threads, (double)j->n * 4), (j->n + EW_UNIT - 1) / EW_UNIT,
 			lut16_unit, j);
+	free(full);
 	free(j);
 	return 0;
 }
@@ -1384,10 +1438,20 @@ int k_qpool(const struct ir_kctx *k)
 /* ---- QResize ----------------------------------------------------------------------- */
 
 /*
- * Rank 4 int8 with the image and channel dims unchanged: the reference's
- * per-dim rule (source indices, 12-bit weight) tabulated once per output
- * row and column, then nearest copies rows (repeating a row already made
- * when the source row repeats) and linear sums its four corners in int64.
+ * Rank 4 with the image and channel dims unchanged: the reference's per-dim
+ * rule (source indices, 12-bit weights) tabulated once per output row and
+ * column (rs_dim_at is the reference's computation), then
+ *   - nearest copies rows: a row already made is repeated when the source
+ *     row repeats (memcpy), and an integer column upscale by 2, 4 or 8 (each
+ *     source column repeated f times, checked on the table) is written as f
+ *     stores of each source value, which gcc vectorizes; any other column
+ *     map reads through the table. int8 and int16 alike, one type in and
+ *     out (nearest moves values), the element type a parameter of the row
+ *     macro. The bits agree trivially: each output is the source element
+ *     the reference reads, moved unchanged;
+ *   - linear is separable, in int32 and int64 lanes for every mix of int8
+ *     and int16, with an exact requantization that needs no 128 bits; see
+ *     "Linear" below for why its bits are the reference's.
  * A dim the reference leaves alone (same size, scale 1) has weights (1, 0).
  */
 struct rs_dim {
@@ -1434,109 +1498,165 @@ static void rs_dim_at(const char *ctm, const char *nm, int linear, int64_t in, i
 	}
 }
 
+struct rs_cols {            /* linear: rx as int32 arrays, which gcc gathers from */
+	int32_t *i0, *i1, *w0, *w1;
+};
+
 struct rs_job {
-	const int8_t *x;
-	int8_t *y;
-	const void *xv;           /* rs_unit16: int8 or int16 (xs), output int8 or int16 (ys) */
-	void *yv;
+	const void *x;            /* int8 or int16 (xs) */
+	void *y;                  /* int8 or int16 (ys) */
 	int xs, ys;
 	int64_t ih, iw, oh, ow;
 	const struct rs_dim *ry, *rx;
 	const int32_t *cx;        /* nearest: the source column of each output column */
 	int fx;                   /* nearest: 2, 4 or 8 when cx[ox] = ox / fx, else 0 */
 	int linear;
+	const struct rs_cols *cols; /* linear: the column table */
 	int32_t zx, zy, lo, hi;
 	struct qmul q;
 };
 
-static void rs_unit(void *vj, int64_t p)
+/* One nearest output row of element type T (rs_nearest_unit's locals:
+ * output row yo of the plane starting at input element ib). */
+#define RS_NEAREST_ROW(T)                                                                     \
+	do {                                                                                  \
+		const T *restrict xr = (const T *)j->x + ib + dy->i0 * iw;                    \
+		T *restrict yr = (T *)j->y + yo;                                              \
+		if (j->fx == 2) {                                                             \
+			IVDEP for (int64_t ix = 0; ix < iw; ix++)                             \
+				yr[2 * ix] = yr[2 * ix + 1] = xr[ix];                         \
+		} else if (j->fx == 4) {                                                      \
+			IVDEP for (int64_t ix = 0; ix < iw; ix++) {                           \
+				T v = xr[ix];                                                 \
+				yr[4 * ix] = v, yr[4 * ix + 1] = v, yr[4 * ix + 2] = v;       \
+				yr[4 * ix + 3] = v;                                           \
+			}                                                                     \
+		} else if (j->fx == 8) {                                                      \
+			IVDEP for (int64_t ix = 0; ix < iw; ix++) {                           \
+				T v = xr[ix];                                                 \
+				yr[8 * ix] = v, yr[8 * ix + 1] = v, yr[8 * ix + 2] = v;       \
+				yr[8 * ix + 3] = v, yr[8 * ix + 4] = v, yr[8 * ix + 5] = v;   \
+				yr[8 * ix + 6] = v, yr[8 * ix + 7] = v;                       \
+			}                                                                     \
+		} else {                                                                      \
+			for (int64_t ox = 0; ox < ow; ox++)                                   \
+				yr[ox] = xr[cx[ox]];                                          \
+		}                                                                             \
+	} while (0)
+
+/* Nearest, int8 or int16: one plane. */
+static void rs_nearest_unit(void *vj, int64_t p)
 {
 	const struct rs_job *j = vj;
-	const int8_t *x = j->x + p * j->ih * j->iw;
-	int8_t *y = j->y + p * j->oh * j->ow;
+	int64_t iw = j->iw, ow = j->ow, ib = p * j->ih * iw;
+	const int32_t *restrict cx = j->cx;
+	size_t es = (size_t)j->xs;
 	for (int64_t oy = 0; oy < j->oh; oy++) {
 		const struct rs_dim *dy = &j->ry[oy];
-		int8_t *restrict yr = y + oy * j->ow;
-		if (!j->linear) {
-			if (oy > 0 && j->ry[oy - 1].i0 == dy->i0) {
-				memcpy(yr, yr - j->ow, (size_t)j->ow);
-				continue;
-			}
-			const int8_t *restrict xr = x + dy->i0 * j->iw;
-			const int32_t *restrict cx = j->cx;
-			int64_t iw = j->iw;
-			if (j->fx == 2) {
-				IVDEP for (int64_t ix = 0; ix < iw; ix++)
-					yr[2 * ix] = yr[2 * ix + 1] = xr[ix];
-			} else if (j->fx == 4) {
-				IVDEP for (int64_t ix = 0; ix < iw; ix++) {
-					int8_t v = xr[ix];
-					yr[4 * ix] = v, yr[4 * ix + 1] = v, yr[4 * ix + 2] = v, yr[4 * ix + 3] = v;
-				}
-			} else if (j->fx == 8) {
-				IVDEP for (int64_t ix = 0; ix < iw; ix++) {
-					int8_t v = xr[ix];
-					yr[8 * ix] = v, yr[8 * ix + 1] = v, yr[8 * ix + 2] = v, yr[8 * ix + 3] = v;
-					yr[8 * ix + 4] = v, yr[8 * ix + 5] = v, yr[8 * ix + 6] = v, yr[8 * ix + 7] = v;
-				}
-			} else {
-				for (int64_t ox = 0; ox < j->ow; ox++)
-					yr[ox] = xr[cx[ox]];
-			}
-			continue;
-		}
-		const int8_t *x0 = x + dy->i0 * j->iw, *x1 = x + dy->i1 * j->iw;
-		int64_t m = j->q.m, rnd = j->q.r ? (int64_t)1 << (j->q.r - 1) : 0;
-		int r = j->q.r;
-		for (int64_t ox = 0; ox < j->ow; ox++) {
-			const struct rs_dim *dx = &j->rx[ox];
-			int64_t a = (x0[dx->i0] - j->zx) * dx->w0 + (x0[dx->i1] - j->zx) * dx->w1;
-			int64_t b = (x1[dx->i0] - j->zx) * dx->w0 + (x1[dx->i1] - j->zx) * dx->w1;
-			int64_t sum = a * dy->w0 + b * dy->w1;
-			int64_t v = ((sum * m + rnd) >> r) + j->zy;
-			yr[ox] = (int8_t)clamp64(v, j->lo, j->hi);
+		int64_t yo = (p * j->oh + oy) * ow;
+		if (oy > 0 && j->ry[oy - 1].i0 == dy->i0) {
+			char *yb = (char *)j->y + (size_t)yo * es;
+			memcpy(yb, yb - (size_t)ow * es, (size_t)ow * es);
+		} else if (es == 1) {
+			RS_NEAREST_ROW(int8_t);
+		} else {
+			RS_NEAREST_ROW(int16_t);
 		}
 	}
 }
 
-/* Any int16 input or output: the same tables; nearest copies elements (the
- * input's type is the output's), linear sums the four corners in int64 (up
- * to 2^39 for int16) and requantizes with the exact product. */
-static void rs_unit16(void *vj, int64_t p)
+/*
+ * Linear, any mix of int8 and int16, separable. For a source row the
+ * column sums
+ *     h[ox] = (x[i0x] - z_x) w0x + (x[i1x] - z_x) w1x
+ * are made once (the row widened to int32 first, so that gcc gathers from
+ * it), and an output row is then
+ *     sum = h_a[ox] w0y + h_b[ox] w1y        (a = i0y, b = i1y)
+ * The reference sums w_y w_x (x_q - z_x) over the four corners: the same
+ * integer, grouped by rows. |x_q - z_x| < 2^16 (zero points within int16,
+ * checked), the weights of a dim sum to 4096 at most, so |h| < 2^28 in
+ * int32 and |sum| < 2^40 in int64. Source rows i0y and i1y differ by at
+ * most one, so a cache of two rows indexed by the row's parity holds both,
+ * and an upscale makes each source row once.
+ *
+ * The requantization is exact without 128 bits when r >= 32. With
+ * sl = sum mod 2^32 (in [0, 2^32)) and sh = sum >> 32 (|sh| < 2^8),
+ *     sum m + 2^(r-1) = sh m 2^32 + L,    L = sl m + 2^(r-1) < 2^63 + 2^61
+ * (L unsigned, sl m a u32 x u32 product), and since adding L's low 32 bits
+ * over 2^32, a fraction below 1, to the integer sh m + (L >> 32) cannot
+ * pass a multiple of 2^(r-32):
+ *     (sum m + 2^(r-1)) >> r = (sh m + (L >> 32)) >> (r - 32)
+ * in int64 (|sh m| < 2^39), which gcc vectorizes; the result is below 2^40
+ * in magnitude, so q_requant_out's clamp at 2^62 never applies and + z_y
+ * and the saturation are its own. A shift below 32 (M >= 1/2, an output
+ * scale thousands of times finer than the input's) takes q_requant_out
+ * element by element.
+ */
+/* The column sums of source row `row` of plane p into h. */
+static void rs_hrow(const struct rs_job *j, int64_t p, int64_t row, int32_t *restrict x32,
+		    int32_t *restrict h)
+{
+	const struct rs_cols *c = j->cols;
+	int64_t off = (p * j->ih + row) * j->iw;
+	int32_t zx = j->zx;
+	if (j->xs == 1) {
+		const int8_t *restrict xr = (const int8_t *)j->x + off;
+		for (int64_t ix = 0; ix < j->iw; ix++)
+			x32[ix] = xr[ix] - zx;
+	} else {
+		const int16_t *restrict xr = (const int16_t *)j->x + off;
+		for (int64_t ix = 0; ix < j->iw; ix++)
+			x32[ix] = xr[ix] - zx;
+	}
+	const int32_t *restrict i0 = c->i0, *restrict i1 = c->i1, *restrict w0 = c->w0,
+			       *restrict w1 = c->w1;
+	IVDEP for (int64_t ox = 0; ox < j->ow; ox++)
+		h[ox] = x32[i0[ox]] * w0[ox] + x32[i1[ox]] * w1[ox];
+}
+
+/* One output row of type TY from the column sums ha, hb (see above). */
+#define RS_LINEAR_ROW(TY)                                                                     \
+	do {                                                                                  \
+		TY *restrict yr = (TY *)j->y + yo;                                            \
+		if (q.r >= 32) {                                                              \
+			IVDEP for (int64_t ox = 0; ox < ow; ox++) {                           \
+				int64_t sum = (int64_t)ha[ox] * w0y + (int64_t)hb[ox] * w1y;  \
+				uint64_t L = (uint64_t)(uint32_t)sum * (uint64_t)m + rnd;     \
+				int64_t v = ((sum >> 32) * m + (int64_t)(L >> 32)) >> (q.r - 32); \
+				yr[ox] = (TY)clamp64(v + zy, lo, hi);                         \
+			}                                                                     \
+		} else {                                                                      \
+			for (int64_t ox = 0; ox < ow; ox++)                                   \
+				yr[ox] = (TY)q_requant_out((int64_t)ha[ox] * w0y +            \
+							   (int64_t)hb[ox] * w1y,             \
+							   q, j->zy, j->lo, j->hi);           \
+		}                                                                             \
+	} while (0)
+
+static void rs_linear_unit(void *vj, int64_t p)
 {
 	const struct rs_job *j = vj;
-	int64_t ib = p * j->ih * j->iw, ob = p * j->oh * j->ow;
+	int64_t ow = j->ow;
+	int32_t *x32 = ir_scratch(sizeof(int32_t) * (size_t)(j->iw + 2 * ow));
+	int32_t *hrow[2] = {x32 + j->iw, x32 + j->iw + ow};
+	int64_t have[2] = {-1, -1};      /* the source row in each slot */
+	const struct qmul q = j->q;
+	const int64_t m = q.m, zy = j->zy, lo = j->lo, hi = j->hi;
+	const uint64_t rnd = q.r >= 32 ? (uint64_t)1 << (q.r - 1) : 0; /* the r >= 32 loop's */
 	for (int64_t oy = 0; oy < j->oh; oy++) {
 		const struct rs_dim *dy = &j->ry[oy];
-		int64_t r0 = ib + dy->i0 * j->iw, r1 = ib + dy->i1 * j->iw, yo = ob + oy * j->ow;
-		if (!j->linear) {
-			if (j->xs == 2) {
-				const int16_t *restrict xr = (const int16_t *)j->xv + r0;
-				int16_t *restrict yr = (int16_t *)j->yv + yo;
-				for (int64_t ox = 0; ox < j->ow; ox++)
-					yr[ox] = xr[j->cx[ox]];
-			} else {
-				const int8_t *restrict xr = (const int8_t *)j->xv + r0;
-				for (int64_t ox = 0; ox < j->ow; ox++)
-					store_y(j->yv, j->ys, yo + ox, xr[j->cx[ox]]);
+		for (int64_t row = dy->i0; row <= dy->i1; row++)
+			if (have[row & 1] != row) {
+				rs_hrow(j, p, row, x32, hrow[row & 1]);
+				have[row & 1] = row;
 			}
-			continue;
-		}
-		for (int64_t ox = 0; ox < j->ow; ox++) {
-			const struct rs_dim *dx = &j->rx[ox];
-			int64_t v00, v01, v10, v11;
-			if (j->xs == 2) {
-				const int16_t *x = j->xv;
-				v00 = x[r0 + dx->i0], v01 = x[r0 + dx->i1], v10 = x[r1 + dx->i0], v11 = x[r1 + dx->i1];
-			} else {
-				const int8_t *x = j->xv;
-				v00 = x[r0 + dx->i0], v01 = x[r0 + dx->i1], v10 = x[r1 + dx->i0], v11 = x[r1 + dx->i1];
-			}
-			int64_t a = (v00 - j->zx) * dx->w0 + (v01 - j->zx) * dx->w1;
-			int64_t b = (v10 - j->zx) * dx->w0 + (v11 - j->zx) * dx->w1;
-			store_y(j->yv, j->ys, yo + ox,
-				q_requant_out(a * dy->w0 + b * dy->w1, j->q, j->zy, j->lo, j->hi));
-		}
+		const int32_t *restrict ha = hrow[dy->i0 & 1], *restrict hb = hrow[dy->i1 & 1];
+		const int64_t w0y = dy->w0, w1y = dy->w1;
+		int64_t yo = (p * j->oh + oy) * ow;
+		if (j->ys == 1)
+			RS_LINEAR_ROW(int8_t);
+		else
+			RS_LINEAR_ROW(int16_t);
 	}
 }
 
@@ -1592,16 +1712,31 @@ static int resize_run(const struct ir_kctx *k)
 				j.fx = f;
 		}
 	j.x = k->in[0], j.y = k->out[0], j.ry = ry, j.rx = rx, j.cx = cx;
-	j.xv = k->in[0], j.yv = k->out[0];
 	j.xs = (int)ir_dtype_size(xt->dtype), j.ys = (int)ir_dtype_size(yt->dtype);
-	int narrow8 = j.xs == 1 && j.ys == 1;
 	if (!j.linear && j.xs != j.ys) { /* nearest moves values: one type */
 		free(cx);
 		free(ry);
 		return -1;
 	}
+	struct rs_cols cols = {0};
+	int32_t *ctab = NULL;
+	if (j.linear) {
+		if (j.zx < -32768 || j.zx > 32767) { /* |x_q - z_x| < 2^16: see above */
+			free(cx);
+			free(ry);
+			return -1;
+		}
+		ctab = xmalloc(sizeof(int32_t) * 4 * (size_t)(j.ow + 1));
+		cols.i0 = ctab, cols.i1 = ctab + j.ow, cols.w0 = ctab + 2 * j.ow, cols.w1 = ctab + 3 * j.ow;
+		for (int64_t o = 0; o < j.ow; o++) {
+			cols.i0[o] = (int32_t)rx[o].i0, cols.i1[o] = (int32_t)rx[o].i1;
+			cols.w0[o] = (int32_t)rx[o].w0, cols.w1[o] = (int32_t)rx[o].w1;
+		}
+		j.cols = &cols;
+	}
 	ir_parallel_for(ir_threads_for(k->threads, (double)ir_tensor_numel(yt) * (j.linear ? 8 : 1)),
-			xt->dims[0] * xt->dims[1], narrow8 ? rs_unit : rs_unit16, &j);
+			xt->dims[0] * xt->dims[1], j.linear ? rs_linear_unit : rs_nearest_unit, &j);
+	free(ctab);
 	free(cx);
 	free(ry);
 	return 0;

@@ -34,6 +34,13 @@
  * int16 -> int16 (the exact widening, shifts 0 and 62, clamps);
  * QAveragePool and QGlobalAveragePool between the types, with sums past
  * 2^31; QResize nearest on int16 and linear across the types.
+ *
+ * Also: QLut over every int16 input value (in order and shuffled) through
+ * random, alternating and smooth tables to int16 and int8 entries; QResize
+ * linear at the ends of its sums and shifts (int8 sums whose product with m
+ * passes 2^63, int16 sums near 2^39, shifts below 32, the identity);
+ * Quantize (f32 -> i8, i16, i32) against q_quantize element by element
+ * (NaN, +-inf, ties, values beyond the range, zero points).
  */
 #include "ir.h"
 #include "k_quant.h"
@@ -889,6 +896,51 @@ static void test_unary16(void)
 			}
 			ir_graph_free(g);
 		}
+	/* every int16 input, in order in the first channel and shuffled in the
+	 * second (2^17 elements: the fast kernel tabulates the interpolation
+	 * at every input), through random tables (the steepest segments), ones
+	 * alternating between the type's ends, and smooth ones, to int16 and
+	 * int8 entries */
+	for (int l = 0; l < 2; l++)
+		for (int kind = 0; kind < 3; kind++) {
+			char nm[96];
+			enum ir_dtype tdt = l ? I8 : I16;
+			struct ir_graph *g = ir_graph_new("t");
+			int64_t xd[4] = {1, 2, 256, 256};
+			int16_t *xv = malloc(sizeof(int16_t) << 17);
+			for (int32_t v = 0; v < 65536; v++)
+				xv[v] = xv[65536 + v] = (int16_t)(v - 32768);
+			for (int64_t i = 65535; i > 0; i--) {
+				int64_t r = rint_in(0, i);
+				int16_t tmp = xv[65536 + i];
+				xv[65536 + i] = xv[65536 + r];
+				xv[65536 + r] = tmp;
+			}
+			int x = ir_const_add(g, "x", I16, 4, xd, xv);
+			set_q(g->tensors[x], 1.0f, 0);
+			int64_t td[1] = {1025};
+			void *tv = rand_ints(tdt, 1025, tmin(tdt), tmax(tdt));
+			for (int64_t j = 0; j < 1025 && kind > 0; j++) {
+				int64_t v = kind == 1 ? (j % 2 ? tmax(tdt) : tmin(tdt))
+						      : lrint(tanh(((double)j / 1024 - 0.5) * 6) * (double)tmax(tdt));
+				if (tdt == I16)
+					((int16_t *)tv)[j] = (int16_t)v;
+				else
+					((int8_t *)tv)[j] = (int8_t)v;
+			}
+			int t = ir_const_add(g, "table", tdt, 1, td, tv);
+			struct ir_node *n = ir_node_add(g, "lut", IR_OP_QLUT);
+			ir_node_add_input(n, x);
+			ir_node_add_input(n, t);
+			int y = add_out(g, n);
+			snprintf(nm, sizeof nm, "QLut every i16 -> %s %s", ir_dtype_name(tdt),
+				 kind == 0 ? "random" : kind == 1 ? "alternating" : "smooth");
+			if (infer_ok(nm, g, n)) {
+				set_q(g->tensors[y], 1.0f, 0);
+				run_and_compare(nm, g, n, ir_ops[IR_OP_QLUT].run, k_qlut_ref);
+			}
+			ir_graph_free(g);
+		}
 	static const enum ir_dtype rq[][2] = {{IR_DTYPE_I8, IR_DTYPE_I16}, {IR_DTYPE_I16, IR_DTYPE_I8},
 					      {IR_DTYPE_I16, IR_DTYPE_I16}};
 	for (int q = 0; q < 3; q++)
@@ -926,62 +978,87 @@ static void test_unary16(void)
 		}
 }
 
-/* Quantize (f32 -> i8): the operator table's kernel against q_quantize, the
- * primitive numerics.md's formula is written with, on every kind of value:
- * ties k + 0.5, values just around them, the saturation edges, infinities,
- * NaN, and random ones, for zero points across the range. */
-static void test_quantize(void)
+/* Quantize (f32 -> i8, i16, i32): the operator table's kernel against
+ * q_quantize, the primitive numerics.md's formula is written with, on every
+ * kind of value: ties k + 0.5, values just around them, the saturation edges
+ * and beyond (k runs past the type's range), infinities, NaN, -0 and random
+ * ones, for zero points across the range (int16 ones are 0 in a model, but
+ * the kernel takes any; one outside the type's range takes q_quantize
+ * itself), and scales that make the quotients exact or inexact. */
+static void quantize_case(enum ir_dtype dt, float s, int32_t z, int64_t kmax)
 {
 	enum { N = 4096 };
-	const int32_t zps[] = {0, -128, 127, -37, 90};
-	for (int zi = 0; zi < 5; zi++) {
-		float s = zi == 0 ? 0.0157480314f : 0.05f + (float)zi * 0.0123f;
-		int32_t z = zps[zi];
-		float *x = malloc(sizeof(float) * N);
-		for (int i = 0; i < N; i++) {
-			int64_t k = rint_in(-300, 300);
-			switch (i % 6) {
-			case 0: x[i] = ((float)k + 0.5f) * s; break;
-			case 1: x[i] = nextafterf(((float)k + 0.5f) * s, INFINITY); break;
-			case 2: x[i] = nextafterf(((float)k + 0.5f) * s, -INFINITY); break;
-			case 3: x[i] = (float)((double)(rnd() >> 11) / 9007199254740992.0 * 600 - 300) * s; break;
-			case 4: x[i] = (float)k * s; break;
-			default: x[i] = (float)rint_in(-1000000, 1000000) * 1e30f; break;
-			}
+	float *x = malloc(sizeof(float) * N);
+	for (int i = 0; i < N; i++) {
+		int64_t k = rint_in(-kmax, kmax);
+		switch (i % 7) {
+		case 0: x[i] = ((float)k + 0.5f) * s; break;
+		case 1: x[i] = nextafterf(((float)k + 0.5f) * s, INFINITY); break;
+		case 2: x[i] = nextafterf(((float)k + 0.5f) * s, -INFINITY); break;
+		case 3: x[i] = (float)((double)(rnd() >> 11) / 9007199254740992.0 * 2 - 1) * (float)kmax * s; break;
+		case 4: x[i] = (float)k * s; break;
+		case 5: x[i] = (float)(tmax(dt) - z + rint_in(-2, 2)) * s + (float)rint_in(-1, 1) * 0.5f * s; break;
+		default: x[i] = (float)rint_in(-1000000, 1000000) * 1e30f; break;
 		}
-		x[0] = NAN;
-		x[1] = INFINITY;
-		x[2] = -INFINITY;
-		x[3] = -0.0f;
-		int64_t dims[1] = {N};
-		struct ir_graph *g = ir_graph_new("t");
-		int xt = ir_const_add(g, "x", IR_DTYPE_F32, 1, dims, x);
-		int yt = ir_tensor_add(g, "y", IR_DTYPE_I8, 1, dims);
-		set_q(g->tensors[yt], s, z);
-		struct ir_node *n = ir_node_add(g, "q", IR_OP_QUANTIZE);
-		ir_node_add_input(n, xt);
-		ir_node_add_output(n, yt);
-		int8_t *o = malloc(N);
-		const struct ir_tensor *ti[1] = {g->tensors[xt]}, *to[1] = {g->tensors[yt]};
-		const void *in[1] = {g->tensors[xt]->data};
-		void *out[1] = {o};
-		struct ir_kctx k = {g, n, ti, to, in, out, NULL, 1};
-		int bad = -1;
-		if (ir_ops[IR_OP_QUANTIZE].run(&k) == 0)
-			for (int i = 0; i < N && bad < 0; i++)
-				if (o[i] != (int8_t)q_quantize(((float *)g->tensors[xt]->data)[i], s, z, -128, 127))
-					bad = i;
-		if (bad >= 0) {
-			printf("test_qkernels: FAIL Quantize z=%d: element %d (%.9g): %d, q_quantize %d\n",
-			       z, bad, ((float *)g->tensors[xt]->data)[bad], o[bad],
-			       q_quantize(((float *)g->tensors[xt]->data)[bad], s, z, -128, 127));
-			failed++;
-		} else {
-			passed++;
-		}
-		free(o);
-		ir_graph_free(g);
 	}
+	x[0] = NAN;
+	x[1] = INFINITY;
+	x[2] = -INFINITY;
+	x[3] = -0.0f;
+	x[4] = -NAN;
+	x[5] = (float)(tmin(dt) - z) * s;
+	x[6] = ((float)(tmin(dt) - z) - 0.5f) * s;
+	int64_t dims[1] = {N};
+	struct ir_graph *g = ir_graph_new("t");
+	int xt = ir_const_add(g, "x", IR_DTYPE_F32, 1, dims, x);
+	int yt = ir_tensor_add(g, "y", dt, 1, dims);
+	set_q(g->tensors[yt], s, z);
+	struct ir_node *n = ir_node_add(g, "q", IR_OP_QUANTIZE);
+	ir_node_add_input(n, xt);
+	ir_node_add_output(n, yt);
+	int32_t *o = malloc(sizeof(int32_t) * N);
+	const struct ir_tensor *ti[1] = {g->tensors[xt]}, *to[1] = {g->tensors[yt]};
+	const void *in[1] = {g->tensors[xt]->data};
+	void *out[1] = {o};
+	struct ir_kctx k = {g, n, ti, to, in, out, NULL, 1};
+	int bad = -1, rc = ir_ops[IR_OP_QUANTIZE].run(&k);
+	int32_t got = 0, want = 0;
+	for (int i = 0; i < N && bad < 0 && rc == 0; i++) {
+		got = dt == IR_DTYPE_I8 ? ((int8_t *)o)[i] : dt == IR_DTYPE_I16 ? ((int16_t *)o)[i] : o[i];
+		want = q_quantize(x[i], s, z, (int32_t)tmin(dt), (int32_t)tmax(dt));
+		if (got != want)
+			bad = i;
+	}
+	if (rc < 0) {
+		printf("test_qkernels: FAIL Quantize %s z=%d: %s\n", ir_dtype_name(dt), z, ir_errmsg);
+		failed++;
+	} else if (bad >= 0) {
+		printf("test_qkernels: FAIL Quantize %s s=%g z=%d: element %d (%.9g): %d, q_quantize %d\n",
+		       ir_dtype_name(dt), s, z, bad, x[bad], got, want);
+		failed++;
+	} else {
+		passed++;
+	}
+	free(o);
+	ir_graph_free(g);
+}
+
+static void test_quantize(void)
+{
+	const int32_t zps[] = {0, -128, 127, -37, 90};
+	for (int zi = 0; zi < 5; zi++)
+		quantize_case(IR_DTYPE_I8, zi == 0 ? 0.0157480314f : 0.05f + (float)zi * 0.0123f, zps[zi],
+			      300);
+	/* int16: the model's input scale, 1/32767 (the threshold 1), an exact
+	 * power of two, one with inexact quotients; then zero points */
+	const float s16[] = {8.056887e-05f, 1.0f / 32767, 0.0078125f, 0.0123f};
+	for (int si = 0; si < 4; si++)
+		quantize_case(IR_DTYPE_I16, s16[si], 0, 40000);
+	const int32_t zps16[] = {-32768, 32767, 1234, -5, 70000, -100000};
+	for (int zi = 0; zi < 6; zi++)
+		quantize_case(IR_DTYPE_I16, 0.0123f, zps16[zi], 40000);
+	quantize_case(IR_DTYPE_I32, 0.0123f, 0, (int64_t)3 << 30);
+	quantize_case(IR_DTYPE_I32, 1.0f, -7, (int64_t)3 << 30);
 }
 
 /* ---- pooling ----------------------------------------------------------------- */
@@ -1120,6 +1197,45 @@ static void resize_case16(const char *name, const char *mode, const char *ctm, c
 	ir_graph_free(g);
 }
 
+/* Linear at the ends of the sums and shifts: extreme inputs (int8 with
+ * z_x = -128 and most inputs at 127, so |x_q - z_x| = 255 and the sums reach
+ * 255 * 4096^2; int16 with most inputs at -32768 or 32767, sums near 2^39)
+ * and an output scale `ratio` times the input's: for int8 just above 4 (m
+ * just below 2^31, r = 57: sum * m + 2^(r-1) passes 2^63, which an int64
+ * product would wrap) and 2 (r = 56); for int16 1 and 1/2, and 1e-8 (a
+ * shift below 32, which the fast kernel hands to q_requant_out). */
+static void resize_big_case(const char *name, enum ir_dtype xdt, enum ir_dtype ydt, float ratio)
+{
+	struct ir_graph *g = ir_graph_new("t");
+	int64_t xd[4] = {1, 3, 6, 7};
+	int x = add_act(g, "x", xdt, 4, xd, xdt == IR_DTYPE_I8 ? -128 : 0, 1.0f);
+	void *xv = g->tensors[x]->data;
+	for (int64_t i = 0; i < ir_shape_numel(4, xd); i++) {
+		uint64_t r = rnd() % 8;
+		if (xdt == IR_DTYPE_I8 && r)
+			((int8_t *)xv)[i] = 127;
+		else if (xdt == IR_DTYPE_I16 && r)
+			((int16_t *)xv)[i] = r < 4 ? 32767 : -32768;
+	}
+	struct ir_node *n = ir_node_add(g, "resize", IR_OP_QRESIZE);
+	ir_node_add_input(n, x);
+	int y = add_out(g, n);
+	int32_t zy = ydt == IR_DTYPE_I8 ? (int32_t)rint_in(-128, 127) : 0;
+	set_qt(g->tensors[y], ydt, ratio, zy);
+	float sc[4] = {1, 1, 2, 2};
+	int64_t sz[4] = {1, 3, 12, 14};
+	ir_attr_set_floats(n, "scales", 4, sc);
+	ir_attr_set_ints(n, "sizes", 4, sz);
+	ir_attr_set_string(n, "mode", "linear");
+	ir_attr_set_string(n, "coordinate_transformation_mode", "half_pixel");
+	if (infer_ok(name, g, n)) {
+		if (xdt == IR_DTYPE_I8 && ydt == IR_DTYPE_I8)
+			set_q(g->tensors[y], ratio, zy);
+		run_and_compare(name, g, n, ir_ops[IR_OP_QRESIZE].run, k_qresize_ref);
+	}
+	ir_graph_free(g);
+}
+
 static void resize_case(const char *name, const char *mode, const char *ctm, const char *nm,
 			int c, int h, int w, float sy, float sx, int oh, int ow)
 {
@@ -1153,6 +1269,18 @@ static void test_resize(void)
 		    0.5f, 0.25f, 8, 3);
 	resize_case("QResize linear odd sizes", "linear", "pytorch_half_pixel", "floor", 2, 1, 7,
 		    3, 1.5f, 3, 10);
+	resize_big_case("QResize linear i8 sums * m past 2^63", IR_DTYPE_I8, IR_DTYPE_I8, 4.0000005f);
+	resize_big_case("QResize linear i8 sums * m within 2^63", IR_DTYPE_I8, IR_DTYPE_I8, 2.0000002f);
+	resize_big_case("QResize linear i16 extreme -> i16", IR_DTYPE_I16, IR_DTYPE_I16, 1.0f);
+	resize_big_case("QResize linear i16 extreme -> i16 / 2", IR_DTYPE_I16, IR_DTYPE_I16, 0.5f);
+	resize_big_case("QResize linear i16 extreme -> i8", IR_DTYPE_I16, IR_DTYPE_I8, 256.0f);
+	resize_big_case("QResize linear i16 extreme -> i16 shift < 32", IR_DTYPE_I16, IR_DTYPE_I16, 1e-8f);
+	resize_big_case("QResize linear i8 extreme -> i16 shift < 32", IR_DTYPE_I8, IR_DTYPE_I16, 1e-8f);
+	/* linear leaving both dims alone: weights (1, 0), M = 0.1 / 0.09, shift 30 */
+	resize_case16("QResize linear identity i8", "linear", "half_pixel", "round_prefer_floor", 3, 7,
+		      9, 1, 1, 7, 9, IR_DTYPE_I8, IR_DTYPE_I8);
+	resize_case16("QResize linear identity i16 -> i16", "linear", "half_pixel",
+		      "round_prefer_floor", 3, 7, 9, 1, 1, 7, 9, IR_DTYPE_I16, IR_DTYPE_I16);
 	/* int16: nearest moves int16 values; linear any mix of input and output */
 	const enum ir_dtype I8 = IR_DTYPE_I8, I16 = IR_DTYPE_I16;
 	for (int f = 2; f <= 8; f *= 2)
