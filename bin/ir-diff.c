@@ -14,7 +14,11 @@
  * For each model output the mean cosine is printed last, with, when it has
  * at most 3 axes and its last one has several entries (a classifier's
  * scores [N, K], a sequence model's [N, T, K]), how often the top-scoring
- * index agrees with the float model's.
+ * index agrees with the float model's. With --mask T, for each output also
+ * the agreement of the masks y > T (a detector's binarized probability map,
+ * PaddleOCR's DB threshold being 0.3): the intersection over union of the
+ * float and quantized masks, pooled over the samples, and the fraction of
+ * elements on which they agree.
  */
 #include "exec.h"
 #include "ir.h"
@@ -28,17 +32,21 @@
 #include <unistd.h>
 
 static const char usage[] =
-	"ir-diff FLOAT.ir QUANT.ir --data DIR|LIST [--samples N] [--tsv] [--worst K]\n"
+	"ir-diff FLOAT.ir QUANT.ir --data DIR|LIST [--samples N] [--tsv] [--worst K] [--mask T]\n"
 	"  --data DIR|LIST  samples, as calib-stats takes them\n"
 	"  --samples N      use the first N samples (default: all)\n"
 	"  --tsv            tab-separated values for scripts\n"
-	"  --worst K        mark the K nodes that lose the most cosine (default 5)";
+	"  --worst K        mark the K nodes that lose the most cosine (default 5)\n"
+	"  --mask T         outputs: IoU and agreement of the masks y > T (float vs quantized)";
 
 struct acc {
 	double cos, maxabs, rel;  /* sums over samples */
 	int n;
 	long long top1, rows;     /* model outputs: argmax agreement over the last axis */
+	long long inter, uni, agree, elems; /* model outputs: masks y > T */
 };
+
+static double mask_t = NAN;   /* --mask T */
 
 struct run {
 	const struct ir_graph *qg;    /* the quantized graph */
@@ -112,6 +120,15 @@ static int compare(void *ctx, const struct ir_graph *qg, int t, const void *data
 			ac->rows++;
 		}
 	}
+	if (ir_graph_is_output(qg, t) && !isnan(mask_t)) {
+		for (int64_t i = 0; i < n; i++) {
+			int a = real_value(qt, data, i) > mask_t, b = ref[i] > mask_t;
+			ac->inter += a && b;
+			ac->uni += a || b;
+			ac->agree += a == b;
+		}
+		ac->elems += n;
+	}
 	ac->cos += na > 0 && nb > 0 ? dot / sqrt(na * nb) : (na == nb ? 1.0 : 0.0);
 	ac->maxabs += maxabs;
 	ac->rel += nb > 0 ? sqrt(d2 / nb) : sqrt(d2);
@@ -154,6 +171,13 @@ int main(int argc, char **argv)
 			}
 		} else if (!strcmp(a, "--tsv")) {
 			tsv = 1;
+		} else if (!strcmp(a, "--mask")) {
+			if (++i >= argc)
+				usage_die(usage, "%s needs a value", a);
+			char *end;
+			mask_t = strtod(argv[i], &end);
+			if (*end || end == argv[i] || !isfinite(mask_t))
+				usage_die(usage, "--mask %s: expected a number", argv[i]);
 		} else if (a[0] == '-' && a[1]) {
 			usage_die(usage, "unknown option %s", a);
 		} else if (!fpath) {
@@ -303,6 +327,11 @@ int main(int argc, char **argv)
 			if (a->rows)
 				printf("; top-1 (argmax of the last axis) agrees in %lld of %lld rows "
 				       "(%.2f%%)", a->top1, a->rows, 100.0 * a->top1 / a->rows);
+			if (a->elems)
+				printf("; mask > %g: IoU %.6f (%lld of %lld elements in either), agrees "
+				       "on %.4f%% of elements", mask_t,
+				       a->uni ? (double)a->inter / a->uni : 1.0, a->inter, a->uni,
+				       100.0 * a->agree / a->elems);
 			printf("\n");
 		}
 	}

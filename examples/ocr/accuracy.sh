@@ -101,6 +101,8 @@ build() {
 # last line of an ir-diff table: "output NAME: cosine C over N samples[; top-1 ... (P%)]"
 cosine() { sed -n 's/^output [^:]*: cosine \([0-9.-]*\).*/\1/p' "$1" | tail -n 1; }
 top1() { sed -n 's/.*agrees in [0-9]* of [0-9]* rows (\([0-9.]*%\)).*/\1/p' "$1" | tail -n 1; }
+# "...; mask > 0.3: IoU I (...)" of ir-diff --mask
+iou() { sed -n 's/.*mask > [0-9.]*: IoU \([0-9.]*\).*/\1/p' "$1" | tail -n 1; }
 # what a strategy chose: the `choice` line of its thresholds file
 chosen() { sed -n 's/^choice "\(.*\)"$/\1/p' "$1"; }
 # the same, short: "percentile=0.99995 per-channel asymmetric, 9 sensitive chosen per node"
@@ -114,12 +116,16 @@ for dir in det det-l; do
 		d=${d%/}
 		[ -s "$d/accuracy-text.txt" ] ||
 			ir-diff "$out/$dir/part.ir" "$d/quant.ir" --data "$out/det-held/text" > "$d/accuracy-text.txt"
+		# the text mask as PaddleOCR's DB post-processing binarizes it
+		[ -s "$d/accuracy-mask.txt" ] ||
+			ir-diff "$out/$dir/part.ir" "$d/quant.ir" --data "$out/det-held" --mask 0.3 \
+				> "$d/accuracy-mask.txt"
 	done
 done
 
 {
-	echo "| calibration | cls cosine | cls top-1 agreement | det cosine, 14 photos | det cosine, 3 text photos |"
-	echo "|---|---|---|---|---|"
+	echo "| calibration | cls cosine | cls top-1 agreement | det cosine, 14 photos | det cosine, 3 text photos | det mask (> 0.3) IoU, 14 photos |"
+	echo "|---|---|---|---|---|---|"
 	for tag in $(echo "$runs" | cut -d ' ' -f 1); do
 		case $tag in
 		*-sym) label="${tag%-sym}, per-channel" ;;
@@ -129,7 +135,8 @@ done
 		esac
 		label=$(echo "$label" | sed 's/^percentile/percentile 0.99995/')
 		echo "| $label | $(cosine "$out/cls/$tag/accuracy.txt") | $(top1 "$out/cls/$tag/accuracy.txt") |" \
-			"$(cosine "$out/det/$tag/accuracy.txt") | $(cosine "$out/det/$tag/accuracy-text.txt") |"
+			"$(cosine "$out/det/$tag/accuracy.txt") | $(cosine "$out/det/$tag/accuracy-text.txt") |" \
+			"$(iou "$out/det/$tag/accuracy-mask.txt") |"
 	done
 	for tag in $(echo "$runs_l" | cut -d ' ' -f 1); do
 		case $tag in
@@ -138,7 +145,7 @@ done
 		mix16-bc) label="bpu-l: mix, 32 most sensitive int16, bias correction (chose: $(what "$out/det-l/$tag/thresholds.txt"))" ;;
 		esac
 		echo "| $label | | | $(cosine "$out/det-l/$tag/accuracy.txt") |" \
-			"$(cosine "$out/det-l/$tag/accuracy-text.txt") |"
+			"$(cosine "$out/det-l/$tag/accuracy-text.txt") | $(iou "$out/det-l/$tag/accuracy-mask.txt") |"
 	done
 } > "$out/summary.md"
 cat "$out/summary.md"

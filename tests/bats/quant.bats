@@ -347,3 +347,23 @@ dump_col() {
 	ir-quant --thresholds l16.txt l.ir -o l16.ir
 	ir-dis l16.ir | grep -q ': i16\['
 }
+
+@test "ir-diff --mask: IoU and agreement of the output masks y > T, pooled over samples" {
+	ir-quant --thresholds max.txt part.ir -o q.ir
+	run --separate-stderr ir-diff part.ir q.ir --data data --mask 0.1
+	assert_success
+	line=$(echo "$output" | tail -n 1)
+	[[ $line == "output prob: cosine "*"; mask > 0.1: IoU "*" elements in either), agrees on "*"% of elements" ]]
+	# the counts: the intersection is at most the union, at most 12 x 10 elements
+	inter=$(echo "$line" | sed -n 's/.*IoU [0-9.]* (\([0-9]*\) of \([0-9]*\) .*/\1/p')
+	uni=$(echo "$line" | sed -n 's/.*IoU [0-9.]* (\([0-9]*\) of \([0-9]*\) .*/\2/p')
+	[ "$inter" -le "$uni" ] && [ "$uni" -le 120 ] && [ "$uni" -gt 0 ]
+	# the same model against itself: IoU 1, every element agrees
+	run --separate-stderr ir-diff part.ir part.ir --data data --mask 0.1
+	[[ $(echo "$output" | tail -n 1) == *"IoU 1.000000"*"agrees on 100.0000% of elements" ]]
+	# no mask above every value: nothing in either, IoU taken as 1
+	run --separate-stderr ir-diff part.ir q.ir --data data --mask 2
+	[[ $(echo "$output" | tail -n 1) == *"IoU 1.000000 (0 of 0 elements"* ]]
+	run --separate-stderr ir-diff part.ir q.ir --data data --mask high
+	assert_usage_error "--mask high"
+}
