@@ -36,7 +36,7 @@
 static const char usage[] =
 	"calib-search PART.ir --stats S --method M [--per-channel] [--asymmetric] [-o FILE]\n"
 	"       calib-search PART.ir --stats S --data DIR --method default|mix [options] [-o FILE]\n"
-	"  --method M     max | percentile[=P] | kl | skip | load=FILE | default | mix\n"
+	"  --method M     max | percentile[=P] | kl | mse | skip | load=FILE | default | mix\n"
 	"  --stats S      statistics from calib-stats (not needed for skip and load)\n"
 	"  --per-channel  one weight scale per output channel (else one per tensor)\n"
 	"  --asymmetric   activations get a zero point from the method's range\n"
@@ -178,7 +178,7 @@ int main(int argc, char **argv)
 	} else if (!strncmp(method, "load=", 5) && method[5]) {
 		load = method + 5;
 	} else if (calib_parse_method(method, &choice) < 0) {
-		usage_die(usage, "--method %s: expected max, percentile[=P], kl, skip, load=FILE, "
+		usage_die(usage, "--method %s: expected max, percentile[=P], kl, mse, skip, load=FILE, "
 			  "default or mix", method);
 	}
 	if (!strategy && (top_k || int16_k))

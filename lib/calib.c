@@ -79,6 +79,117 @@ void calib_percentile_range(const struct stats_act *a, double p, double *lo, dou
 }
 
 /*
+ * MSE calibration: the range whose int8 quantization has the least
+ * expected squared error over the histogram, counting each value at its
+ * bin's centre c: (c - T)^2 for a value clipped at T, and the rounding
+ * noise step^2 / 12 for one inside. With prefix sums of count, c and c^2
+ * every candidate edge costs O(1).
+ */
+struct moments {
+	double *n, *s1, *s2;      /* prefix sums over bins [0, j) */
+};
+
+static void moments_init(struct moments *m, const uint64_t *h, int nb, double w, double off)
+{
+	m->n = xcalloc((size_t)nb + 1, sizeof(double));
+	m->s1 = xcalloc((size_t)nb + 1, sizeof(double));
+	m->s2 = xcalloc((size_t)nb + 1, sizeof(double));
+	for (int j = 0; j < nb; j++) {
+		double c = (j + 0.5) * w + off, k = (double)h[j];
+		m->n[j + 1] = m->n[j] + k;
+		m->s1[j + 1] = m->s1[j] + k * c;
+		m->s2[j + 1] = m->s2[j] + k * c * c;
+	}
+}
+
+static void moments_free(struct moments *m)
+{
+	free(m->n);
+	free(m->s1);
+	free(m->s2);
+}
+
+/* sum over bins [i, j) of count (c - t)^2 */
+static double clip_err(const struct moments *m, int i, int j, double t)
+{
+	if (j <= i)
+		return 0;
+	double n = m->n[j] - m->n[i], s1 = m->s1[j] - m->s1[i], s2 = m->s2[j] - m->s2[i];
+	double e = s2 - 2 * t * s1 + t * t * n;
+	return e > 0 ? e : 0;
+}
+
+double calib_mse(const struct stats_act *a)
+{
+	if (a->absmax <= 0)
+		return 0;
+	uint64_t h[STATS_HIST_HALF];
+	stats_hist_abs(a, h);
+	double w = stats_bin_width(a);
+	int nb = used_bins(a, w);
+	struct moments m;
+	moments_init(&m, h, nb, w, 0);
+	double best = INFINITY, t_best = a->absmax;
+	for (int i = 1; i <= nb; i++) {
+		double t = i < nb ? i * w : a->absmax, step = t / 127;
+		double e = m.n[i] * step * step / 12 + clip_err(&m, i, nb, t);
+		if (e < best) {
+			best = e;
+			t_best = t;
+		}
+	}
+	moments_free(&m);
+	return t_best;
+}
+
+void calib_mse_range(const struct stats_act *a, double *lo, double *hi)
+{
+	*lo = a->min < 0 ? a->min : 0;
+	*hi = a->max > 0 ? a->max : 0;
+	if (a->absmax <= 0)
+		return;
+	double w = stats_bin_width(a);
+	const int z = STATS_HIST_HALF;  /* bin z starts at 0 */
+	struct moments m;
+	moments_init(&m, a->hist, STATS_HIST_BINS, w, -z * w);
+	/* candidate edges: bin edges e (value (e - z) w), lo's in [first, z],
+	 * hi's in [z, last + 1]; start from the whole range */
+	int first = z + (int)floor(*lo / w), last = z + (int)ceil(*hi / w) - 1;
+	if (first < 0)
+		first = 0;
+	if (last > STATS_HIST_BINS - 1)
+		last = STATS_HIST_BINS - 1;
+	int el = first, eh = last + 1;
+	for (int it = 0; it < 4; it++) {
+		for (int side = 0; side < 2; side++) {
+			double best = INFINITY;
+			int from = side ? z : first, to = side ? last + 1 : z, arg = side ? eh : el;
+			for (int e = from; e <= to; e++) {
+				int l = side ? el : e, r = side ? e : eh;
+				double vl = (l - z) * w, vr = (r - z) * w;
+				if (vr <= vl)
+					continue;
+				double step = (vr - vl) / 255;
+				double err = (m.n[r] - m.n[l]) * step * step / 12 +
+					     clip_err(&m, 0, l, vl) + clip_err(&m, r, STATS_HIST_BINS, vr);
+				if (err < best) {
+					best = err;
+					arg = e;
+				}
+			}
+			if (side)
+				eh = arg;
+			else
+				el = arg;
+		}
+	}
+	moments_free(&m);
+	double l = (el - z) * w, r = (eh - z) * w;
+	*lo = fmax(*lo, l < 0 ? l : 0);
+	*hi = fmin(*hi, r > 0 ? r : 0);
+}
+
+/*
  * Entropy calibration as TensorRT describes it and NVIDIA's
  * pytorch-quantization implements it (_compute_amax_entropy): for every cut
  * i from 128 bins to all of them, P is the first i bins with everything
@@ -199,6 +310,8 @@ int calib_parse_method(const char *s, struct calib_choice *c)
 		c->method = CALIB_MAX;
 	} else if (!strcmp(s, "kl")) {
 		c->method = CALIB_KL;
+	} else if (!strcmp(s, "mse")) {
+		c->method = CALIB_MSE;
 	} else if (!strcmp(s, "skip")) {
 		c->method = CALIB_SKIP;
 	} else if (!strncmp(s, "percentile", 10) && (!s[10] || s[10] == '=')) {
@@ -221,6 +334,7 @@ const char *calib_choice_str(const struct calib_choice *c, char *buf, size_t n)
 	switch (c->method) {
 	case CALIB_MAX: snprintf(m, sizeof m, "max"); break;
 	case CALIB_KL: snprintf(m, sizeof m, "kl"); break;
+	case CALIB_MSE: snprintf(m, sizeof m, "mse"); break;
 	case CALIB_SKIP: snprintf(m, sizeof m, "skip"); break;
 	default: snprintf(m, sizeof m, "percentile=%.10g", c->pct); break;
 	}
@@ -297,12 +411,16 @@ struct thresholds *calib_thresholds(const struct ir_graph *g, const struct stats
 			const struct stats_act *a = &s->act[k];
 			thr = c->method == CALIB_MAX ? calib_max(a)
 			      : c->method == CALIB_PERCENTILE ? calib_percentile(a, c->pct)
-							      : calib_kl(a, &few);
+			      : c->method == CALIB_MSE ? calib_mse(a)
+							: calib_kl(a, &few);
 			fallbacks += few;
 			lo = a->min < 0 ? a->min : 0;
 			hi = a->max > 0 ? a->max : 0;
 			if (c->method == CALIB_PERCENTILE) {
 				calib_percentile_range(a, c->pct, &lo, &hi);
+			} else if (c->method == CALIB_MSE) {
+				if (c->asym)
+					calib_mse_range(a, &lo, &hi);
 			} else if (c->method == CALIB_KL) {
 				lo = fmax(lo, -thr);
 				hi = fmin(hi, thr);
@@ -325,7 +443,7 @@ struct thresholds *calib_thresholds(const struct ir_graph *g, const struct stats
 		else if (few || c->method == CALIB_MAX)
 			e->method = xstrdup("max");
 		else
-			e->method = xstrdup(c->method == CALIB_KL ? "kl" : calib_choice_str(
+			e->method = xstrdup(c->method == CALIB_KL ? "kl" : c->method == CALIB_MSE ? "mse" : calib_choice_str(
 						    &(struct calib_choice){CALIB_PERCENTILE, c->pct, 0, 0},
 						    buf, sizeof buf));
 		if (asym) {

@@ -38,6 +38,11 @@ void calib_percentile_range(const struct stats_act *a, double p, double *lo, dou
 #define CALIB_KL_BINS 2048
 #define CALIB_KL_MIN_PER_BIN 16
 double calib_kl(const struct stats_act *a, int *too_few);
+/* MSE: the threshold (symmetric) or range (asymmetric, within [min, max])
+ * whose int8 quantization has the least squared error over the histogram,
+ * clipping and rounding noise together (formats/thresholds.md). */
+double calib_mse(const struct stats_act *a);
+void calib_mse_range(const struct stats_act *a, double *lo, double *hi);
 
 /* The KL search on a plain |x| histogram of nbins bins of width w (for
  * calib_kl and the unit tests): returns the threshold. */
@@ -45,7 +50,7 @@ double calib_kl_hist(const uint64_t *hist, int nbins, double w);
 
 /* ---- whole models ---------------------------------------------------------- */
 
-enum calib_method { CALIB_MAX, CALIB_PERCENTILE, CALIB_KL, CALIB_SKIP };
+enum calib_method { CALIB_MAX, CALIB_PERCENTILE, CALIB_KL, CALIB_SKIP, CALIB_MSE };
 
 /* One calibration choice: a method for every activation, the weights per
  * tensor or per output channel, activations symmetric or not. */
@@ -56,7 +61,7 @@ struct calib_choice {
 	int asym;
 };
 
-/* Parses "max", "percentile", "percentile=P", "kl", "skip" into c->method
+/* Parses "max", "percentile", "percentile=P", "kl", "mse", "skip" into c->method
  * and c->pct; -1 if it is none of them (ir_errmsg says why). */
 int calib_parse_method(const char *s, struct calib_choice *c);
 /* "percentile=0.99995 per-channel asymmetric": the choice as words, in buf. */

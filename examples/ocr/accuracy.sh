@@ -11,7 +11,7 @@
 #        photos, and on the 3 of them that hold text (a map with no text is
 #        near 0 everywhere and its cosine says little).
 #
-# Each row is a ptq.mk TAG: max, percentile and kl with per-channel
+# Each row is a ptq.mk TAG: max, percentile, kl and mse with per-channel
 # weights, symmetric and asymmetric, and the default and mix strategies
 # (calib-search judges their candidates on the first 8 calibration samples),
 # then the best single method with bias correction. det is built a second
@@ -78,6 +78,8 @@ percentile-sym percentile --per-channel
 percentile-asym percentile --per-channel --asymmetric
 kl-sym kl --per-channel
 kl-asym kl --per-channel --asymmetric
+mse-sym mse --per-channel
+mse-asym mse --per-channel --asymmetric
 default default -j 2
 mix mix -j 2
 percentile-asym-bc percentile --per-channel --asymmetric --bias-correction"

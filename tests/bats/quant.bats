@@ -367,3 +367,19 @@ dump_col() {
 	run --separate-stderr ir-diff part.ir q.ir --data data --mask high
 	assert_usage_error "--mask high"
 }
+
+@test "calib-search: mse keeps thresholds within max, and its asymmetric ranges within [min, max]" {
+	calib-search part.ir --stats all.stats --method mse --per-channel -o mse.txt
+	grep -q '^method mse$' mse.txt
+	[ "$(grep -c '^act .*method=mse' mse.txt)" -ge 1 ]
+	for t in r1 d1; do
+		awk -v a="$(field mse.txt $t threshold)" -v m="$(field max.txt $t threshold)" \
+			'BEGIN { exit !(a > 0 && a <= m) }' || fail "$t: mse $(field mse.txt $t threshold) > max"
+	done
+	calib-search part.ir --stats all.stats --method mse --per-channel --asymmetric -o mse-a.txt
+	lo=$(field mse-a.txt r1 min) hi=$(field mse-a.txt r1 max)
+	awk -v lo="$lo" -v hi="$hi" -v mn="$(dump_col all.stats r1 4)" -v mx="$(dump_col all.stats r1 5)" \
+		'BEGIN { exit !(lo <= 0 && hi > 0 && lo >= mn - 1e-6 && hi <= mx + 1e-6) }' ||
+		fail "r1's mse range [$lo, $hi] is not within [min, max]"
+	ir-quant --thresholds mse-a.txt part.ir -o q.ir
+}

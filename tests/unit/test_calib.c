@@ -78,6 +78,18 @@ static double gen_gauss_outliers(int i)
 	return i < 10 ? (i & 1 ? 50.0 : -50.0) : gauss();
 }
 
+static double gen_gauss(int i)
+{
+	(void)i;
+	return gauss();
+}
+
+static double gen_half_gauss(int i)
+{
+	(void)i;
+	return fabs(gauss());
+}
+
 static double gen_uniform(int i)
 {
 	(void)i;
@@ -110,6 +122,33 @@ int main(void)
 	a = make_act(100000, gen_uniform);
 	kl = calib_kl(a, NULL);
 	CHECK(kl > 0.9 && kl <= 1.0, "KL on a uniform [-1, 1] keeps nearly all of it: %g", kl);
+	free_act(a);
+
+	/* MSE: on N(0, 1) the least-error int8 threshold is near 4 sigma (Banner
+	 * et al., ACIQ: 3.92 for 8 bits), below the maximum of 200000 draws; on
+	 * a uniform distribution clipping only costs, so it keeps the whole */
+	a = make_act(200000, gen_gauss);
+	double ms = calib_mse(a);
+	CHECK(ms > 3.2 && ms < 4.4 && ms < calib_max(a), "MSE on N(0,1): %g (max %g)", ms,
+	      calib_max(a));
+	free_act(a);
+	a = make_act(100000, gen_uniform);
+	ms = calib_mse(a);
+	CHECK(ms > 0.97 && ms <= 1.0, "MSE on a uniform [-1, 1] keeps nearly all of it: %g", ms);
+	free_act(a);
+	a = make_act(10000, gen_shifted);
+	w = stats_bin_width(a);
+	double mlo, mhi;
+	calib_mse_range(a, &mlo, &mhi);
+	CHECK(mlo <= -1950 && mlo >= -2000 && mhi >= 7950 && mhi <= 7999,
+	      "MSE range of the uniform -2000..7999 is nearly all of it: [%g, %g]", mlo, mhi);
+	free_act(a);
+	/* a lopsided one: N(0,1) on the right only (|x|), lo stays at 0, hi near
+	 * the symmetric optimum's scale */
+	a = make_act(200000, gen_half_gauss);
+	calib_mse_range(a, &mlo, &mhi);
+	CHECK(mlo == 0 && mhi > 2.5 && mhi < calib_max(a), "MSE range of |N(0,1)|: [%g, %g] "
+	      "(max %g)", mlo, mhi, calib_max(a));
 	free_act(a);
 
 	/* too few values for KL's 2048 bins (an SE gate: channels x samples):
