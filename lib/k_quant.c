@@ -747,20 +747,21 @@ static inline int32_t mulw_one(int32_t a, int32_t b, int32_t za, int32_t zb, int
 
 #define ADDW_ONE(av, bv) addw_one(av, bv, za, zb, ma, mb, rnd, r, zy, lo, hi)
 #define MULW_ONE(av, bv) mulw_one(av, bv, za, zb, m, rnd, r, zy, lo, hi)
-/* y16[0..n) = ONE(a, b) for int16 operands, each contiguous or one value */
-#define EW16_ROW(ONE)                                                                      \
+/* Y[0..n) = (T)ONE(A[i], B[i]), A and B each contiguous (fa, fb) or one
+ * value; the rows of every type and arithmetic below share it */
+#define EW_ROW(Y, A, B, T, ONE)                                                            \
 	do {                                                                               \
 		if (fa && fb) {                                                            \
-			IVDEP for (int64_t i = 0; i < n; i++) y16[i] = (int16_t)ONE(a16[i], b16[i]); \
+			IVDEP for (int64_t i = 0; i < n; i++) (Y)[i] = (T)ONE((A)[i], (B)[i]); \
 		} else if (fa) {                                                           \
-			const int32_t bv = b16[0];                                         \
-			IVDEP for (int64_t i = 0; i < n; i++) y16[i] = (int16_t)ONE(a16[i], bv); \
+			const int32_t b0_ = (B)[0];                                        \
+			IVDEP for (int64_t i = 0; i < n; i++) (Y)[i] = (T)ONE((A)[i], b0_); \
 		} else if (fb) {                                                           \
-			const int32_t av = a16[0];                                         \
-			IVDEP for (int64_t i = 0; i < n; i++) y16[i] = (int16_t)ONE(av, b16[i]); \
+			const int32_t a0_ = (A)[0];                                        \
+			IVDEP for (int64_t i = 0; i < n; i++) (Y)[i] = (T)ONE(a0_, (B)[i]); \
 		} else {                                                                   \
-			const int16_t v = (int16_t)ONE(a16[0], b16[0]);                    \
-			for (int64_t i = 0; i < n; i++) y16[i] = v;                        \
+			const T v_ = (T)ONE((A)[0], (B)[0]);                               \
+			for (int64_t i = 0; i < n; i++) (Y)[i] = v_;                        \
 		}                                                                          \
 	} while (0)
 
@@ -788,12 +789,12 @@ static void ew_row_wide(const struct ew *e, const char *a, int fa, const char *b
 			const int32_t m = e->q.m;
 			const int r = e->q.r;
 			const int64_t rnd = r ? (int64_t)1 << (r - 1) : 0;
-			EW16_ROW(MULW_ONE);
+			EW_ROW(y16, a16, b16, int16_t, MULW_ONE);
 		} else {
 			const int32_t ma = (int32_t)e->ma, mb = (int32_t)e->mb;
 			const int r = e->r;
 			const int64_t rnd = r ? (int64_t)1 << (r - 1) : 0;
-			EW16_ROW(ADDW_ONE);
+			EW_ROW(y16, a16, b16, int16_t, ADDW_ONE);
 		}
 		return;
 	}
@@ -841,30 +842,10 @@ static void ew_row(const struct ew *e, const int8_t *restrict a, int fa, const i
 			const int32_t c32 = 1 << (r - 21), lo2 = (int32_t)(lo - zy);
 			const int32_t hi2 = (int32_t)(hi - zy), zy2 = (int32_t)zy;
 			const int sh = r - 20;
-			if (fa && fb) {
-				IVDEP for (int64_t i = 0; i < n; i++) y[i] = MUL32_ONE(a[i], b[i]);
-			} else if (fa) {
-				const int32_t bv = b[0];
-				IVDEP for (int64_t i = 0; i < n; i++) y[i] = MUL32_ONE(a[i], bv);
-			} else if (fb) {
-				const int32_t av = a[0];
-				IVDEP for (int64_t i = 0; i < n; i++) y[i] = MUL32_ONE(av, b[i]);
-			} else {
-				memset(y, MUL32_ONE(a[0], b[0]), (size_t)n);
-			}
+			EW_ROW(y, a, b, int8_t, MUL32_ONE);
 			return;
 		}
-		if (fa && fb) {
-			IVDEP for (int64_t i = 0; i < n; i++) y[i] = MUL_ONE(a[i], b[i]);
-		} else if (fa) {
-			const int32_t bv = b[0];
-			IVDEP for (int64_t i = 0; i < n; i++) y[i] = MUL_ONE(a[i], bv);
-		} else if (fb) {
-			const int32_t av = a[0];
-			IVDEP for (int64_t i = 0; i < n; i++) y[i] = MUL_ONE(av, b[i]);
-		} else {
-			memset(y, MUL_ONE(a[0], b[0]), (size_t)n);
-		}
+		EW_ROW(y, a, b, int8_t, MUL_ONE);
 	} else {
 		const int32_t ma = (int32_t)e->ma, mb = (int32_t)e->mb;
 		const int r = e->r;
@@ -875,30 +856,10 @@ static void ew_row(const struct ew *e, const int8_t *restrict a, int fa, const i
 			const int32_t c32 = 1 << (r - 16), lo2 = (int32_t)(lo - zy);
 			const int32_t hi2 = (int32_t)(hi - zy), zy2 = (int32_t)zy;
 			const int sh = r - 15;
-			if (fa && fb) {
-				IVDEP for (int64_t i = 0; i < n; i++) y[i] = ADD32_ONE(a[i], b[i]);
-			} else if (fa) {
-				const int32_t bv = b[0];
-				IVDEP for (int64_t i = 0; i < n; i++) y[i] = ADD32_ONE(a[i], bv);
-			} else if (fb) {
-				const int32_t av = a[0];
-				IVDEP for (int64_t i = 0; i < n; i++) y[i] = ADD32_ONE(av, b[i]);
-			} else {
-				memset(y, ADD32_ONE(a[0], b[0]), (size_t)n);
-			}
+			EW_ROW(y, a, b, int8_t, ADD32_ONE);
 			return;
 		}
-		if (fa && fb) {
-			IVDEP for (int64_t i = 0; i < n; i++) y[i] = ADD_ONE(a[i], b[i]);
-		} else if (fa) {
-			const int32_t bv = b[0];
-			IVDEP for (int64_t i = 0; i < n; i++) y[i] = ADD_ONE(a[i], bv);
-		} else if (fb) {
-			const int32_t av = a[0];
-			IVDEP for (int64_t i = 0; i < n; i++) y[i] = ADD_ONE(av, b[i]);
-		} else {
-			memset(y, ADD_ONE(a[0], b[0]), (size_t)n);
-		}
+		EW_ROW(y, a, b, int8_t, ADD_ONE);
 	}
 }
 
