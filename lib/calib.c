@@ -2,6 +2,7 @@
  * calib.c: see calib.h.
  */
 #include "calib.h"
+#include "quantize.h"
 #include "util.h"
 
 #include <math.h>
@@ -472,15 +473,12 @@ struct thresholds *calib_thresholds(const struct ir_graph *g, const struct stats
 			continue;
 		}
 		/* no statistics (skip): from the constant itself */
-		int transpose = n->op == IR_OP_CONV_TRANSPOSE;
-		int64_t group = ir_attr_int(n, "group", 1);
-		int mch = (int)(transpose ? w->dims[1] * group : w->dims[0]);
-		int64_t wn = ir_tensor_numel(w), inner = ir_shape_numel(w->rank - 2, w->dims + 2);
-		int64_t cg = transpose ? w->dims[0] / group : 0, mg = transpose ? w->dims[1] : 0;
+		struct conv_weight l;
+		conv_weight_layout(n, w, &l);
+		int mch = (int)l.m;
 		float *am = xcalloc((size_t)mch + 1, sizeof(float)), all = 0;
-		for (int64_t j = 0; j < wn; j++) {
-			int64_t ch = transpose ? (j / inner / mg / cg) * mg + j / inner % mg
-					       : j / (wn / mch);
+		for (int64_t j = 0; j < ir_tensor_numel(w); j++) {
+			int64_t ch = conv_weight_oc(&l, j);
 			float v = fabsf(((const float *)w->data)[j]);
 			am[ch] = v > am[ch] ? v : am[ch];
 			all = v > all ? v : all;

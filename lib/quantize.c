@@ -186,6 +186,42 @@ static int quantize_const(struct ir_graph *g, int t, enum ir_dtype dt)
 	return nt;
 }
 
+void conv_weight_layout(const struct ir_node *n, const struct ir_tensor *w, struct conv_weight *l)
+{
+	l->transpose = n->op == IR_OP_CONV_TRANSPOSE;
+	l->group = ir_attr_int(n, "group", 1);
+	l->d0 = w->dims[0];
+	l->d1 = w->dims[1];
+	l->m = l->transpose ? l->d1 * l->group : l->d0;
+	l->inner = ir_shape_numel(w->rank - 2, w->dims + 2);
+}
+
+float *quantize_weight_scales(const struct conv_weight *l, const struct ir_tensor *w,
+			      const struct th_entry *we)
+{
+	if (we && we->n != 1 && we->n != l->m) {
+		ir_error("weight \"%s\" has %d scales; the node has %lld output channels", w->name,
+			 we->n, (long long)l->m);
+		return NULL;
+	}
+	float *sw = xmalloc(sizeof(float) * (l->m + 1));
+	if (we) {
+		for (int64_t c = 0; c < l->m; c++)
+			sw[c] = we->scale[we->n == 1 ? 0 : c];
+		return sw;
+	}
+	double *am = xcalloc((size_t)l->m + 1, sizeof(double));
+	const float *wd = w->data;
+	for (int64_t i = 0; i < ir_tensor_numel(w); i++) {
+		int64_t c = conv_weight_oc(l, i);
+		am[c] = fmax(am[c], fabs(wd[i]));
+	}
+	for (int64_t c = 0; c < l->m; c++)
+		sw[c] = am[c] > 0 ? (float)(am[c] / 127.0) : 1.0f;
+	free(am);
+	return sw;
+}
+
 /* Conv / ConvTranspose -> QConv / QConvTranspose. */
 static int quantize_conv(struct ir_graph *g, int ni, const struct thresholds *th)
 {
@@ -196,36 +232,22 @@ static int quantize_conv(struct ir_graph *g, int ni, const struct thresholds *th
 	const struct ir_tensor *w = g->tensors[wt];
 	if (!w->data || w->dtype != IR_DTYPE_F32)
 		return ir_error("%sthe weight \"%s\" must be an f32 constant", ir_node_ctx(n), w->name);
-	int transpose = n->op == IR_OP_CONV_TRANSPOSE;
-	int64_t group = ir_attr_int(n, "group", 1);
-	int64_t m = transpose ? w->dims[1] * group : w->dims[0];
-	int64_t wn = ir_tensor_numel(w);
-	/* output channel of each weight element */
-	int64_t inner = ir_shape_numel(w->rank - 2, w->dims + 2);
-	int64_t cg = transpose ? w->dims[0] / group : 0, mg = transpose ? w->dims[1] : 0;
+	struct conv_weight l;
+	conv_weight_layout(n, w, &l);
+	int transpose = l.transpose;
+	int64_t m = l.m, wn = ir_tensor_numel(w);
 	const float *wd = w->data;
-	float *sw = xmalloc(sizeof(float) * m);
 	const struct th_entry *we = thresholds_find(th, w->name, 1);
-	if (we && we->n != 1 && we->n != m)
-		return ir_error("%s: weight \"%s\" has %d scales; the node has %lld output "
-				"channels", th->path, w->name, we->n, (long long)m);
-	double *am = xcalloc((size_t)m, sizeof(double));
-	for (int64_t i = 0; i < wn; i++) {
-		int64_t c = transpose ? (i / inner / mg / cg) * mg + i / inner % mg : i / inner / (wn / inner / m);
-		am[c] = fmax(am[c], fabs(wd[i]));
+	float *sw = quantize_weight_scales(&l, w, we);
+	if (!sw) {
+		char msg[sizeof ir_errmsg];
+		snprintf(msg, sizeof msg, "%s", ir_errmsg);
+		return ir_error("%s: %s", th->path, msg);
 	}
-	for (int64_t c = 0; c < m; c++) {
-		if (we)
-			sw[c] = we->scale[we->n == 1 ? 0 : c];
-		else
-			sw[c] = am[c] > 0 ? (float)(am[c] / 127.0) : 1.0f;
-	}
-	free(am);
 	int8_t *wq = xmalloc((size_t)wn + 1);
-	for (int64_t i = 0; i < wn; i++) {
-		int64_t c = transpose ? (i / inner / mg / cg) * mg + i / inner % mg : i / inner / (wn / inner / m);
-		wq[i] = (int8_t)q_sat((int64_t)nearbyint((double)wd[i] / sw[c]), -127, 127);
-	}
+	for (int64_t i = 0; i < wn; i++)
+		wq[i] = (int8_t)q_sat((int64_t)nearbyint((double)wd[i] / sw[conv_weight_oc(&l, i)]),
+				      -127, 127);
 	char *base = xasprintf("%s/q", w->name);
 	char *nm = ir_unique_name(g, base);
 	int64_t wdims[IR_MAX_RANK];

@@ -21,4 +21,33 @@
  * graph is not a partitioned float graph. */
 int quantize_graph(struct ir_graph *g, const struct thresholds *th);
 
+/* The layout of the weight of a Conv (W[M, C/g, k...]) or ConvTranspose
+ * (W[C, M/g, k...]): which output and input channel each element feeds. */
+struct conv_weight {
+	int transpose;
+	int64_t group, m;      /* groups, output channels */
+	int64_t d0, d1, inner; /* W's first two dims, and the elements per (d0, d1) */
+};
+
+void conv_weight_layout(const struct ir_node *n, const struct ir_tensor *w, struct conv_weight *l);
+
+static inline int64_t conv_weight_oc(const struct conv_weight *l, int64_t i)
+{
+	int64_t a = i / l->inner / l->d1, b = i / l->inner % l->d1;
+	return l->transpose ? (a / (l->d0 / l->group)) * l->d1 + b : a;
+}
+
+static inline int64_t conv_weight_ic(const struct conv_weight *l, int64_t i)
+{
+	int64_t a = i / l->inner / l->d1, b = i / l->inner % l->d1;
+	return l->transpose ? a : (a / (l->m / l->group)) * l->d1 + b;
+}
+
+/* The weight scales ir-quant uses, one per output channel (l->m values,
+ * malloc'd): the thresholds entry's (one for all, or one each), else
+ * absmax_c / 127 (1 for an all-zero channel); NULL + ir_errmsg when the
+ * entry's scale count is neither. */
+float *quantize_weight_scales(const struct conv_weight *l, const struct ir_tensor *w,
+			      const struct th_entry *we);
+
 #endif

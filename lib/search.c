@@ -4,6 +4,7 @@
 #include "search.h"
 #include "exec.h"
 #include "march.h"
+#include "qmath.h"
 #include "quantize.h"
 #include "util.h"
 
@@ -322,43 +323,29 @@ int search_bias_correction(struct search_ctx *x, struct thresholds *th)
 		if (!w->data || w->dtype != IR_DTYPE_F32 || w->rank < 2)
 			continue;
 		const double *mean = x->mean[n->in[0]];
-		int tr = n->op == IR_OP_CONV_TRANSPOSE;
-		int64_t group = ir_attr_int(n, "group", 1);
-		int64_t m = tr ? w->dims[1] * group : w->dims[0];
-		int64_t wn = ir_tensor_numel(w), inner = ir_shape_numel(w->rank - 2, w->dims + 2);
+		struct conv_weight l;
+		conv_weight_layout(n, w, &l);
+		int64_t m = l.m, wn = ir_tensor_numel(w);
 		const float *wd = w->data;
-		/* (output channel, input channel) of element i */
-		int64_t d0 = w->dims[0], d1 = w->dims[1];
 		struct th_entry *e = th_find_mut(th, w->name, 1);
+		float *sw = quantize_weight_scales(&l, w, e);
+		if (!sw)
+			return -1;
 		if (!e) {
-			double *am = xcalloc((size_t)m + 1, sizeof(double));
-			for (int64_t i = 0; i < wn; i++) {
-				int64_t a = i / inner / d1, b = i / inner % d1;
-				int64_t c = tr ? (a / (d0 / group)) * d1 + b : a;
-				am[c] = fmax(am[c], fabs(wd[i]));
-			}
-			float *sw = xmalloc(sizeof(float) * (m + 1));
-			for (int64_t c = 0; c < m; c++)
-				sw[c] = am[c] > 0 ? (float)(am[c] / 127.0) : 1.0f;
+			/* ir-quant's default for the weight, written out to carry the
+			 * correction */
 			e = thresholds_add(th, w->name, 1, (int)m, sw, 0);
 			e->method = xstrdup("max");
-			free(sw);
-			free(am);
 		}
-		if (e->n != 1 && e->n != m)
-			return ir_error("weight \"%s\" has %d scales; the node has %lld output channels",
-					w->name, e->n, (long long)m);
 		double *shift = xcalloc((size_t)m + 1, sizeof(double));
 		for (int64_t i = 0; i < wn; i++) {
-			int64_t a = i / inner / d1, b = i / inner % d1;
-			int64_t c = tr ? (a / (d0 / group)) * d1 + b : a;
-			int64_t ic = tr ? a : (a / (m / group)) * d1 + b;
-			double s = e->scale[e->n == 1 ? 0 : c];
-			double q = fmin(fmax(nearbyint((double)wd[i] / s), -127), 127);
-			shift[c] += (q * s - wd[i]) * mean[ic];
+			int64_t c = conv_weight_oc(&l, i);
+			double q = (double)q_sat((int64_t)nearbyint((double)wd[i] / sw[c]), -127, 127);
+			shift[c] += (q * sw[c] - wd[i]) * mean[conv_weight_ic(&l, i)];
 		}
+		free(sw);
 		double div = 1;
-		if (tr) {
+		if (l.transpose) {
 			int64_t st[IR_MAX_RANK];
 			int ns = ir_attr_ints(n, "strides", st, IR_MAX_RANK);
 			for (int j = 0; j < ns; j++)
