@@ -106,76 +106,42 @@ static int parse_double(const struct lexer *lx, const char *key, const char *v, 
 	return 0;
 }
 
-/* bias_correction=[B0,B1,...] (or one number): any finite values */
-static int parse_bias(const struct lexer *lx, const char *v, struct th_entry *e)
+/* KEY=V, V one number or [X0,X1,...] (X the list's letter): f32 values,
+ * positive ones when positive is set; *out (malloc'd) and *n on success */
+static int parse_floats(const struct lexer *lx, const char *key, char letter, int positive,
+			const char *v, float **out, int *n_out)
 {
-	const char *p = v;
+	const char *p = v, *what = positive ? "positive number" : "number";
 	int list = *p == '[';
 	if (list)
 		p++;
-	float *b = NULL;
+	float *f = NULL;
 	int n = 0;
 	while (*p && *p != ']') {
 		char *end;
 		errno = 0;
 		double d = strtod(p, &end);
-		if (end == p || errno || !isfinite(d) || fabs(d) > 3.4e38) {
-			free(b);
-			return lerr(lx, "bias_correction %.*s: expected a number", (int)strcspn(p, ",]"), p);
+		if (end == p || errno || (positive && !(d > 0)) || !isfinite(d) || fabs(d) > 3.4e38) {
+			free(f);
+			return lerr(lx, "%s %.*s: expected a %s", key, (int)strcspn(p, ",]"), p, what);
 		}
-		b = xrealloc(b, sizeof(float) * (n + 1));
-		b[n++] = (float)d;
+		f = xrealloc(f, sizeof(float) * (n + 1));
+		f[n++] = (float)d;
 		p = end;
 		if (*p == ',')
 			p++;
 		else if (*p && *p != ']') {
-			free(b);
-			return lerr(lx, "bias_correction: unexpected '%c'", *p);
+			free(f);
+			return lerr(lx, "%s: unexpected '%c'", key, *p);
 		}
 	}
 	if ((list && *p != ']') || (!list && n != 1) || n == 0 || (list && p[1])) {
-		free(b);
-		return lerr(lx, "bias_correction=%s: expected one number or [B0,B1,...]", v);
+		free(f);
+		return lerr(lx, "%s=%s: expected one %s or [%c0,%c1,...]", key, v, what, letter,
+			    letter);
 	}
-	free(e->bias);
-	e->bias = b;
-	e->n_bias = n;
-	return 0;
-}
-
-static int parse_scales(const struct lexer *lx, const char *v, struct th_entry *e)
-{
-	const char *p = v;
-	int list = *p == '[';
-	if (list)
-		p++;
-	float *sc = NULL;
-	int n = 0;
-	while (*p && *p != ']') {
-		char *end;
-		errno = 0;
-		double d = strtod(p, &end);
-		if (end == p || errno || !(d > 0) || !isfinite(d) || d > 3.4e38) {
-			free(sc);
-			return lerr(lx, "scale %.*s: expected a positive number",
-				    (int)strcspn(p, ",]"), p);
-		}
-		sc = xrealloc(sc, sizeof(float) * (n + 1));
-		sc[n++] = (float)d;
-		p = end;
-		if (*p == ',')
-			p++;
-		else if (*p && *p != ']') {
-			free(sc);
-			return lerr(lx, "scale: unexpected '%c'", *p);
-		}
-	}
-	if ((list && *p != ']') || (!list && n != 1) || n == 0 || (list && p[1])) {
-		free(sc);
-		return lerr(lx, "scale=%s: expected one positive number or [S0,S1,...]", v);
-	}
-	e->scale = sc;
-	e->n = n;
+	*out = f;
+	*n_out = n;
 	return 0;
 }
 
@@ -290,7 +256,9 @@ struct thresholds *thresholds_parse(const char *text, size_t len, const char *wh
 				const char *k = kv, *v = eq + 1;
 				double d;
 				if (!strcmp(k, "scale")) {
-					ok = parse_scales(&lx, v, &e) == 0;
+					free(e.scale);
+					e.scale = NULL;
+					ok = parse_floats(&lx, "scale", 'S', 1, v, &e.scale, &e.n) == 0;
 				} else if (!strcmp(k, "zero_point")) {
 					char *end;
 					long z = strtol(v, &end, 10);
@@ -319,7 +287,10 @@ struct thresholds *thresholds_parse(const char *text, size_t len, const char *wh
 					e.threshold = d;
 					e.has_threshold = 1;
 				} else if (!strcmp(k, "bias_correction") && weight) {
-					ok = parse_bias(&lx, v, &e) == 0;
+					free(e.bias);
+					e.bias = NULL;
+					ok = parse_floats(&lx, "bias_correction", 'B', 0, v, &e.bias,
+							  &e.n_bias) == 0;
 				} else if (!strcmp(k, "min") || !strcmp(k, "max")) {
 					ok = parse_double(&lx, k, v, &d) == 0;
 					if (k[1] == 'i')
