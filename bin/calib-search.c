@@ -86,6 +86,25 @@ static void cand_table(char **out, const struct search_result *r)
 		    r->cand[i].cosine, i == r->best ? "  <- chosen" : "");
 }
 
+/* --int16 and --int16-sensitive need a march with int16: checked before
+ * any work */
+static void need_int16(const struct ir_graph *g, const char *what, const char *opt)
+{
+	if (!search_march_has_int16(g))
+		die("%s: %s: the model's march (%s) has no int16; partition it for a march with "
+		    "int16 (bpu-l)", what, opt, g->march_name ? g->march_name : "none recorded");
+}
+
+/* --bias-correction of a single method's thresholds or a loaded file's */
+static void bias_correct(const struct ir_graph *g, const char *data, int eval, int jobs,
+			 struct thresholds *th)
+{
+	struct search_ctx *x = search_new(g, NULL, data, eval, jobs);
+	if (!x || search_bias_correction(x, th) < 0)
+		die("%s", ir_errmsg);
+	search_free(x);
+}
+
 static long count_arg(const char *opt, const char *v)
 {
 	char *end;
@@ -205,6 +224,10 @@ int main(int argc, char **argv)
 		placed += g->nodes[i].place != IR_PLACE_UNPLACED;
 	if (!placed)
 		die("%s: the graph is not partitioned; run ir-partition --march M first", what);
+	if (all16)
+		need_int16(g, what, "--int16");
+	if (int16_k > 0)
+		need_int16(g, what, "--int16-sensitive");
 	char fp[32];
 	snprintf(fp, sizeof fp, "%016llx", (unsigned long long)stats_fingerprint(g));
 	struct thresholds *th = NULL;
@@ -223,12 +246,8 @@ int main(int argc, char **argv)
 			if (calib_needs_act(g, t) && !thresholds_find(th, g->tensors[t]->name, 0))
 				die("%s: no act entry for tensor \"%s\", which %s quantizes", load,
 				    g->tensors[t]->name, what);
-		if (bias_corr) {
-			struct search_ctx *x = search_new(g, NULL, data, eval, jobs);
-			if (!x || search_bias_correction(x, th) < 0)
-				die("%s", ir_errmsg);
-			search_free(x);
-		}
+		if (bias_corr)
+			bias_correct(g, data, eval, jobs, th);
 		cat(&comment, "thresholds for %s, written by calib-search --method %s%s", what, method,
 		    bias_corr ? " --bias-correction" : "");
 	} else {
@@ -256,19 +275,10 @@ int main(int argc, char **argv)
 					"the file)\n", fallbacks, fallbacks == 1 ? " has" : "s have",
 					CALIB_KL_BINS, CALIB_KL_MIN_PER_BIN,
 					fallbacks == 1 ? "it uses" : "they use");
-			if (all16) {
-				if (!search_march_has_int16(g))
-					die("%s: --int16: the model's march (%s) has no int16; partition it "
-					    "for a march with int16 (bpu-l)", what,
-					    g->march_name ? g->march_name : "none recorded");
+			if (all16)
 				calib_all_int16(th, s);
-			}
-			if (bias_corr) {
-				struct search_ctx *x = search_new(g, s, data, eval, jobs);
-				if (!x || search_bias_correction(x, th) < 0)
-					die("%s", ir_errmsg);
-				search_free(x);
-			}
+			if (bias_corr)
+				bias_correct(g, data, eval, jobs, th);
 			cat(&comment, "thresholds for %s, written by calib-search --method %s%s%s%s%s%s",
 			    what, method, per_channel ? " --per-channel" : "",
 			    asym ? " --asymmetric" : "", all16 ? " --int16" : "",
@@ -276,10 +286,6 @@ int main(int argc, char **argv)
 			    choice.method == CALIB_SKIP
 				    ? "  (WARNING: skip: not calibrated, performance only)" : "");
 		} else {
-			if (int16_k > 0 && !search_march_has_int16(g))
-				die("%s: --int16-sensitive: the model's march (%s) has no int16; "
-				    "partition it for a march with int16 (bpu-l)", what,
-				    g->march_name ? g->march_name : "none recorded");
 			double t0 = now();
 			struct search_ctx *x = search_new(g, s, data, eval, jobs);
 			if (!x)
