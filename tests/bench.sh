@@ -93,8 +93,9 @@ quant_prepare() {
 		set -- $spec
 		tag=$1 onnx=$M/$2.onnx shape=$3 h=$4 w=$5
 		shift 6
-		onnx2ir --input-shape "x=$shape" "$onnx" | ir-fuse |
-			ir-partition --march bpu-s -o "$out/$tag.part.ir" 2> "$out/$tag.partition.log"
+		onnx2ir --input-shape "x=$shape" "$onnx" | ir-fuse -o "$out/$tag.fused.ir"
+		ir-partition --march bpu-s -o "$out/$tag.part.ir" "$out/$tag.fused.ir" \
+			2> "$out/$tag.partition.log"
 		cal=$out/cal-$tag
 		rm -rf "$cal" && mkdir -p "$cal"
 		for i in 1 2 3 4 5 6 7 8; do
@@ -105,8 +106,8 @@ quant_prepare() {
 			-o "$out/$tag.th"
 		ir-quant --thresholds "$out/$tag.th" "$out/$tag.part.ir" -o "$out/$tag.q.ir"
 		# every activation int16 (bpu-l), the same samples
-		onnx2ir --input-shape "x=$shape" "$onnx" | ir-fuse |
-			ir-partition --march bpu-l -o "$out/$tag.part-l.ir" 2> "$out/$tag.partition-l.log"
+		ir-partition --march bpu-l -o "$out/$tag.part-l.ir" "$out/$tag.fused.ir" \
+			2> "$out/$tag.partition-l.log"
 		calib-stats "$out/$tag.part-l.ir" --data "$cal" -o "$out/$tag.l.stats"
 		calib-search "$out/$tag.part-l.ir" --stats "$out/$tag.l.stats" --method max --per-channel \
 			--int16 -o "$out/$tag.th16"
